@@ -1,0 +1,126 @@
+"""Configuration: TOML file + environment → one frozen, validated `Settings`.
+
+`load_settings(path, environ)` reports every problem at once (ConfigError.problems, each
+prefixed by its location, e.g. `feeds[3].url: not an http(s) URL`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.types import Severity, Where
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/monitor.db"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    interval_s: int = 600
+    min_interval_s: int = 300
+    max_interval_s: int = 86400
+    timeout_s: float = 30.0
+    max_body_size: int = 10 * 1024 * 1024
+    per_host_concurrency: int = 2
+    concurrency: int = 100
+    allow_private_networks: bool = False
+    user_agent: str = "monitor/0.1 (+https://example.org/monitor)"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    name: str = ""
+    tick_s: float = 5.0
+    lease_s: int = 120
+
+
+@dataclass(frozen=True)
+class FeedAuth:
+    kind: str  # "basic" | "bearer"
+    username: str = ""
+    secret_env: str = ""
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str
+    tier: str = "other"
+    interval_s: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    auth: FeedAuth | None = None
+
+
+@dataclass(frozen=True)
+class PlaceConfig:
+    name: str
+    aliases: tuple[str, ...] = ()
+    within: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    name: str
+    countries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    name: str
+    query: str
+    regions: tuple[str, ...] = ()
+    where: Where = "happened"
+    severity: Severity = "normal"
+    recipients: tuple[str, ...] = ()
+    cooldown_s: int = 0
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    sender: str = "monitor@localhost"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    outbox_dir: Path = Path("var/mail")
+    admin: str = ""
+    alert_max_age_s: int = 6 * 3600
+    max_per_hour: int = 20
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    time: str = "18:00"
+    timezone: str = "UTC"
+    recipients: tuple[str, ...] = ()
+    max_stories: int = 50
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""
+    auth: str = "password"
+    password: str = field(default="", repr=False)
+    api_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None = None
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    feeds: tuple[FeedConfig, ...] = ()
+    places: tuple[PlaceConfig, ...] = ()
+    regions: tuple[RegionConfig, ...] = ()
+    rules: tuple[RuleConfig, ...] = ()
+    email: EmailSettings = field(default_factory=EmailSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    web: WebSettings = field(default_factory=WebSettings)

@@ -1,0 +1,199 @@
+"""Values passed between the stages: frozen dataclasses, no behaviour beyond small helpers.
+
+Stages take and return these; the store receives intents (`FeedResult`), never live objects.
+All datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Severity = Literal["urgent", "normal"]
+Where = Literal["happened", "mentioned"]
+MatchStatus = Literal["new", "acknowledged", "false_positive", "starred"]
+MATCH_STATUSES: tuple[str, ...] = ("new", "acknowledged", "false_positive", "starred")
+TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "source", "author", "link")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed row as the worker sees it when it claims the feed."""
+
+    id: int
+    url: str
+    name: str
+    tier: str = "other"
+    interval_s: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    last_unconditional_at: datetime | None = None
+    next_check_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    disabled_reason: str | None = None
+    items_seen: int = 0
+    lease_token: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP fetch produced. `body` is None on 304 and on errors."""
+
+    url: str
+    status: int | None
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a parsed feed, normalised and sanitised; `key` identifies it within its feed."""
+
+    key: str
+    title: str
+    link: str | None
+    summary: str
+    summary_html: str = ""
+    author: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    entries: tuple[Entry, ...]
+    ttl_s: int | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place found in text; start/end are character offsets into `field` ("title" or "text")."""
+
+    name: str
+    country: str
+    start: int
+    end: int
+    field: str = "text"
+
+
+@dataclass(frozen=True)
+class GeoTags:
+    countries: tuple[str, ...] = ()
+    primary: str | None = None
+    places: tuple[Place, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """An entry in context: its feed (source), its places. What rules are matched against."""
+
+    key: str
+    feed_id: int
+    source: str
+    title: str
+    summary: str
+    link: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    summary_html: str = ""
+    geo: GeoTags = field(default_factory=GeoTags)
+
+    def field_text(self, name: str) -> str:
+        value = getattr(self, name)
+        return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One occurrence of a rule term: the term as written in the query and its span in a field."""
+
+    term: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule that matched an item, with what made it true."""
+
+    rule: str
+    severity: Severity
+    terms: tuple[str, ...]
+    hits: tuple[TermHit, ...] = ()
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item to store with the rules it matched."""
+
+    item: Item
+    matches: tuple[Match, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """Everything a poll decided about one feed, written in one transaction (fenced by the lease)."""
+
+    feed_id: int
+    lease_token: str
+    checked_at: datetime
+    next_check_at: datetime
+    status: int | None
+    error: str | None
+    error_count: int
+    etag: str | None
+    last_modified: str | None
+    unconditional: bool = False
+    items: tuple[NewItem, ...] = ()
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CycleStats:
+    started_at: datetime
+    finished_at: datetime
+    feeds: int = 0
+    new_items: int = 0
+    matches: int = 0
+    errors: int = 0
+    lost_leases: int = 0
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    """A match as read back for review (CLI, web, digests)."""
+
+    id: int
+    item_id: int
+    rule: str
+    severity: Severity
+    title: str
+    link: str | None
+    source: str
+    published_at: datetime | None
+    matched_at: datetime
+    regions: tuple[str, ...]
+    primary_region: str | None
+    story_id: int | None
+    story_outlets: int
+    terms: tuple[str, ...]
+    status: str
+    note: str = ""
