@@ -6,10 +6,32 @@ prefixed by its location, e.g. `feeds[3].url: not an http(s) URL`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.types import Severity, Where
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$")
+_SIZE_UNITS = {"B": 1, "KB": 1000, "KiB": 1024, "MB": 10**6, "MiB": 2**20, "GB": 10**9, "GiB": 2**30}
+
+
+def parse_duration(text: str) -> float:
+    """"90s", "15m", "2h", "1d", "1w", "250ms" → seconds. Raises ValueError with the reason."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (use e.g. \"90s\", \"15m\", \"2h\", \"1d\")")
+    return float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+
+
+def parse_size(text: str) -> int:
+    """"10MiB", "512KB", "1024" → bytes. Raises ValueError with the reason."""
+    m = _SIZE.match(text)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (use e.g. \"10MiB\", \"512KiB\")")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2) or "B"])
 
 
 @dataclass(frozen=True)
