@@ -197,3 +197,18 @@ class StoredMatch:
     terms: tuple[str, ...]
     status: str
     note: str = ""
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    """A story (items about one event) as read back for review; `outlets` are feed names."""
+
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    primary_region: str | None
+    outlets: tuple[str, ...]
+    outlet_count: int
+    updated: bool
+    item_ids: tuple[int, ...]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.config import FeedConfig
-from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch
+from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch, StoredStory
 
 
 class Store(Protocol):
@@ -73,3 +73,8 @@ class Store(Protocol):
         """Stored items (for backtests), newest first; `since` by published, else fetched time."""
 
     def count_items(self, since: datetime | None = None) -> int: ...
+
+    def list_stories(
+        self, since: datetime | None = None, region: str | None = None
+    ) -> list[StoredStory]:
+        """Newest (last seen) first. `since` by last seen time; `region` is the primary country."""
