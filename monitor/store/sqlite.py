@@ -1,0 +1,249 @@
+"""`SqliteStore`: the embedded `Store` (sqlite-utils), one connection per store, WAL mode.
+
+Transactions are explicit: the connection runs in autocommit mode and every write path opens
+`BEGIN IMMEDIATE`, taking SQLite's single write lock up front, so a claim or a completion never
+fails half way on a lock upgrade and `busy_timeout` queues competing processes instead. A
+re-entrant lock serialises threads (the web UI) sharing the one connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from monitor.config import FeedConfig
+from monitor.errors import LeaseLost
+from monitor.store import sqlite_review as review
+from monitor.store.sqlite_codec import dt, feed_from_row, ts
+from monitor.store.sqlite_complete import complete
+from monitor.store.sqlite_schema import migrate, pending
+from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch, StoredStory
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30.0
+REMOVED_FROM_CONFIG = "removed from config"
+_CHUNK = 500
+
+_SYNC_FEED = """
+INSERT INTO feeds (url, name, tier, host, source, interval_s, next_check_at, created_at)
+VALUES (:url, :name, :tier, :host, 'config', :interval_s, :now, :now)
+ON CONFLICT (url) DO UPDATE SET
+    name = excluded.name, tier = excluded.tier, interval_s = excluded.interval_s,
+    source = 'config',
+    disabled_reason = CASE WHEN disabled_reason = :removed THEN NULL ELSE disabled_reason END
+"""
+
+_CLAIM = """
+UPDATE feeds SET lease_owner = ?, lease_until = ?, lease_token = ?
+WHERE id = ? AND (lease_until IS NULL OR lease_until <= ?)
+RETURNING *
+"""
+
+
+def connect(path: Path) -> Database:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.enable_wal()
+    # WAL + NORMAL: a power cut may lose the last commits but never corrupts the file.
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = connect(path)
+        self._conn: sqlite3.Connection = self._db.conn
+        self._lock = threading.RLock()
+
+    # plumbing ----------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def migrate(self) -> None:
+        # Inside one IMMEDIATE transaction (the runner nests savepoints in it), so two processes
+        # starting together cannot both apply the same step.
+        with self._write():
+            migrate(self._db)
+
+    def pending_migrations(self) -> list[str]:
+        with self._lock:
+            return pending(self._db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # feeds -------------------------------------------------------------
+    def sync_feeds(self, feeds: Sequence[FeedConfig], now: datetime) -> None:
+        rows = [_sync_params(f, ts(now)) for f in feeds]
+        listed = {f.url for f in feeds}
+        with self._write() as conn:
+            conn.executemany(_SYNC_FEED, rows)
+            config = conn.execute(
+                "SELECT id, url FROM feeds WHERE source = 'config' AND disabled_reason IS NULL"
+            ).fetchall()
+            gone = [(REMOVED_FROM_CONFIG, row["id"]) for row in config if row["url"] not in listed]
+            conn.executemany("UPDATE feeds SET disabled_reason = ? WHERE id = ?", gone)
+
+    def add_feed(self, url: str, name: str, now: datetime, tier: str = "other") -> int:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO feeds "
+                "(url, name, tier, host, source, next_check_at, created_at) "
+                "VALUES (?, ?, ?, ?, 'manual', ?, ?)",
+                (url, name, tier, _host(url), ts(now), ts(now)),
+            )
+            row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        return int(row["id"])
+
+    def list_feeds(self) -> list[Feed]:
+        rows = self._query("SELECT * FROM feeds ORDER BY name COLLATE NOCASE, url")
+        return [feed_from_row(row) for row in rows]
+
+    def claim_due_feeds(
+        self,
+        now: datetime,
+        owner: str,
+        lease_s: int,
+        limit: int,
+        *,
+        ignore_schedule: bool = False,
+        urls: Sequence[str] = (),
+    ) -> list[Feed]:
+        sql, params = _due_query(ts(now), limit, ignore_schedule, urls)
+        until = ts(now + timedelta(seconds=lease_s))
+        with self._write() as conn:
+            ids = [row["id"] for row in conn.execute(sql, params).fetchall()]
+            rows = [
+                conn.execute(_CLAIM, (owner, until, uuid.uuid4().hex, i, ts(now))).fetchone()
+                for i in ids
+            ]
+        return [feed_from_row(row) for row in rows if row is not None]
+
+    def seen_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
+        seen: set[str] = set()
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT key FROM items WHERE feed_id = ? AND key IN ({marks})"
+            seen.update(row["key"] for row in self._query(sql, [feed_id, *chunk]))
+        return seen
+
+    def complete_feed(self, result: FeedResult, owner: str) -> bool:
+        try:
+            with self._write() as conn:
+                new = complete(conn, result, owner)
+        except LeaseLost as e:
+            log.warning("lease_lost feed_id=%s owner=%s detail=%s", result.feed_id, owner, e)
+            return False
+        log.debug("feed_completed feed_id=%s owner=%s new=%d", result.feed_id, owner, new)
+        return True
+
+    # cycles -----------------------------------------------------------
+    def record_cycle(self, stats: CycleStats) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO cycles (started_at, finished_at, feeds, new_items, matches, errors, "
+                "lost_leases) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (ts(stats.started_at), ts(stats.finished_at), stats.feeds, stats.new_items,
+                 stats.matches, stats.errors, stats.lost_leases),
+            )
+
+    def last_cycle(self) -> CycleStats | None:
+        rows = self._query("SELECT * FROM cycles ORDER BY finished_at DESC, id DESC LIMIT 1")
+        if not rows:
+            return None
+        r = rows[0]
+        return CycleStats(
+            started_at=dt(r["started_at"]), finished_at=dt(r["finished_at"]), feeds=r["feeds"],
+            new_items=r["new_items"], matches=r["matches"], errors=r["errors"],
+            lost_leases=r["lost_leases"],
+        )
+
+    # review -----------------------------------------------------------
+    def list_matches(
+        self,
+        *,
+        since: datetime | None = None,
+        rule: str | None = None,
+        region: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredMatch]:
+        return review.list_matches(
+            self._query, since=since, rule=rule, region=region, status=status, limit=limit
+        )
+
+    def iter_items(self, since: datetime | None = None) -> Iterator[Item]:
+        return review.iter_items(self._query, since)
+
+    def count_items(self, since: datetime | None = None) -> int:
+        return review.count_items(self._query, since)
+
+    def list_stories(
+        self, since: datetime | None = None, region: str | None = None
+    ) -> list[StoredStory]:
+        return review.list_stories(self._query, since, region)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _sync_params(feed: FeedConfig, now: str) -> dict[str, Any]:
+    return {
+        "url": feed.url, "name": feed.name, "tier": feed.tier, "host": _host(feed.url),
+        "interval_s": feed.interval_s, "now": now, "removed": REMOVED_FROM_CONFIG,
+    }
+
+
+def _due_query(
+    now: str, limit: int, ignore_schedule: bool, urls: Sequence[str]
+) -> tuple[str, list[Any]]:
+    """Due feeds, oldest next check first. Named URLs are a manual override: schedule and
+    disabled state are ignored; a live lease held by anyone is always respected."""
+    where = ["(lease_until IS NULL OR lease_until <= ?)"]
+    params: list[Any] = [now]
+    if urls:
+        where.append(f"url IN ({','.join('?' * len(urls))})")
+        params += list(urls)
+    else:
+        where.append("disabled_reason IS NULL")
+        if not ignore_schedule:
+            where.append("next_check_at <= ?")
+            params.append(now)
+    sql = f"SELECT id FROM feeds WHERE {' AND '.join(where)} ORDER BY next_check_at, id LIMIT ?"
+    return sql, [*params, limit]
+
+
+__all__ = ["SqliteStore", "connect"]

@@ -1,0 +1,111 @@
+"""Writing one poll result: the fenced feed update, new items, their matches and stories.
+
+Runs inside the caller's transaction. The first statement is the fence: if our lease token is no
+longer on the feed row, `LeaseLost` is raised before anything is written and the caller rolls back.
+Items and matches are `INSERT OR IGNORE` on their unique keys (never upserts), so completing the
+same result twice changes nothing users see.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from monitor.errors import LeaseLost
+from monitor.store.sqlite_codec import hits_json, json_list, places_json, ts, ts_or_none
+from monitor.types import FeedResult, Item, NewItem
+
+# `disabled_reason` is COALESCEd: a poll may disable a feed (410) but never re-enables one, so a
+# result that was in flight while `sync_feeds` disabled the feed cannot undo that.
+_FENCE = """
+UPDATE feeds SET
+    last_status = :status, last_error = :error, error_count = :error_count,
+    etag = :etag, last_modified = :last_modified,
+    last_fetched_at = :checked_at, next_check_at = :next_check_at,
+    last_unconditional_at = CASE WHEN :unconditional THEN :checked_at
+                                 ELSE last_unconditional_at END,
+    disabled_reason = COALESCE(:disabled_reason, disabled_reason),
+    lease_owner = NULL, lease_until = NULL, lease_token = NULL
+WHERE id = :feed_id AND lease_token = :token
+"""
+
+_INSERT_ITEM = """
+INSERT OR IGNORE INTO items (
+    feed_id, key, title, link, summary, summary_html, author, published_at, fetched_at,
+    countries, primary_country, places
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+_INSERT_MATCH = """
+INSERT OR IGNORE INTO matches (item_id, rule, severity, terms, hits, regions, matched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def complete(conn: sqlite3.Connection, result: FeedResult, owner: str) -> int:
+    """Write `result`; return how many items were new. Raises LeaseLost, having written nothing."""
+    _fence(conn, result, owner)
+    new = sum(_store_item(conn, result, entry) for entry in result.items)
+    if new:
+        conn.execute(
+            "UPDATE feeds SET last_new_item_at = ?, "
+            "items_seen = (SELECT COUNT(*) FROM items WHERE feed_id = ?) WHERE id = ?",
+            (ts(result.checked_at), result.feed_id, result.feed_id),
+        )
+    return new
+
+
+def _fence(conn: sqlite3.Connection, result: FeedResult, owner: str) -> None:
+    params = {
+        "status": result.status,
+        "error": result.error,
+        "error_count": result.error_count,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+        "checked_at": ts(result.checked_at),
+        "next_check_at": ts(result.next_check_at),
+        "unconditional": result.unconditional,
+        "disabled_reason": result.disabled_reason,
+        "feed_id": result.feed_id,
+        "token": result.lease_token,
+    }
+    if conn.execute(_FENCE, params).rowcount != 1:
+        raise LeaseLost(f"feed {result.feed_id}: lease {result.lease_token} not held by {owner}")
+
+
+def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> bool:
+    item = new.item
+    fetched_at = item.fetched_at or result.checked_at
+    cur = conn.execute(
+        _INSERT_ITEM,
+        (
+            result.feed_id, item.key, item.title, item.link, item.summary, item.summary_html,
+            item.author, ts_or_none(item.published_at), ts(fetched_at),
+            json_list(item.geo.countries), item.geo.primary, places_json(item.geo.places),
+        ),
+    )
+    if cur.rowcount != 1 or cur.lastrowid is None:
+        return False
+    item_id = cur.lastrowid
+    _assign_story(conn, item_id, item, result.checked_at)
+    matched_at = ts(result.checked_at)
+    conn.executemany(
+        _INSERT_MATCH,
+        [
+            (item_id, m.rule, m.severity, json_list(m.terms), hits_json(m.hits),
+             json_list(m.regions), matched_at)
+            for m in new.matches
+        ],
+    )
+    return True
+
+
+def _assign_story(conn: sqlite3.Connection, item_id: int, item: Item, seen_at: datetime) -> None:
+    """Every new item starts its own story until near-duplicate grouping replaces this."""
+    seen = ts(seen_at)
+    cur = conn.execute(
+        "INSERT INTO stories (title, first_seen_at, last_seen_at, primary_country, outlet_count) "
+        "VALUES (?, ?, ?, ?, 1)",
+        (item.title, seen, seen, item.geo.primary),
+    )
+    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (cur.lastrowid, item_id))
