@@ -1,0 +1,97 @@
+"""Rendering shared by the commands: JSON-safe values and rich tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from monitor.types import Feed, StoredMatch
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def match_json(m: StoredMatch) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "rule": m.rule,
+        "severity": m.severity,
+        "title": m.title,
+        "link": m.link,
+        "source": m.source,
+        "published": iso(m.published_at),
+        "matched_at": iso(m.matched_at),
+        "regions": list(m.regions),
+        "primary_region": m.primary_region,
+        "story_id": m.story_id,
+        "story_outlets": m.story_outlets,
+        "terms": list(m.terms),
+        "status": m.status,
+    }
+
+
+def feed_json(f: Feed) -> dict[str, Any]:
+    return {
+        "url": f.url,
+        "name": f.name,
+        "last_status": f.last_status,
+        "last_error": f.last_error,
+        "error_count": f.error_count,
+        "last_fetched_at": iso(f.last_fetched_at),
+        "next_check_at": iso(f.next_check_at),
+        "items_seen": f.items_seen,
+        "disabled_reason": f.disabled_reason,
+    }
+
+
+def short_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def matches_table(matches: Sequence[StoredMatch], title: str = "Matches") -> Table:
+    table = Table(title=title, expand=True)
+    for name in ("matched", "rule", "sev", "region", "source", "title", "terms"):
+        table.add_column(name, overflow="fold", ratio=4 if name == "title" else None)
+    for m in matches:
+        table.add_row(
+            short_time(m.matched_at),
+            m.rule,
+            "[bold red]urgent[/]" if m.severity == "urgent" else "normal",
+            m.primary_region or "—",
+            m.source + (f" +{m.story_outlets - 1}" if m.story_outlets > 1 else ""),
+            m.title,
+            ", ".join(m.terms),
+        )
+    return table
+
+
+def feeds_table(feeds: Sequence[Feed]) -> Table:
+    table = Table(title="Feeds", expand=True)
+    for name in ("name", "status", "last fetch", "next check", "errors", "items", "last error"):
+        table.add_column(name, overflow="fold")
+    for f in feeds:
+        status = f"disabled: {f.disabled_reason}" if f.disabled_reason else str(f.last_status or "—")
+        table.add_row(
+            f.name,
+            status,
+            short_time(f.last_fetched_at),
+            short_time(f.next_check_at),
+            str(f.error_count),
+            str(f.items_seen),
+            f.last_error or "",
+        )
+    return table
+
+
+def console(err: bool = False) -> Console:
+    return Console(stderr=err, soft_wrap=False)

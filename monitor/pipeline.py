@@ -1,0 +1,216 @@
+"""The poll path, orchestrated in one place.
+
+    store.claim_due_feeds(now)            lease rows (owner, until, token)
+     └► fetcher.fetch(feed)               httpx; conditional GET; capped; never raises for the feed
+         └► parse_feed(body, headers)     bytes → [Entry], normalised and sanitised
+             └► store.seen_keys()         drop entries already stored
+                 └► enrich(entry)         geo tags (places, countries, primary)
+                     └► rules.match(item) → [Match] with terms and spans
+                         └► store.complete_feed(FeedResult)
+                              ONE transaction: items, matches, feed state — fenced by the
+                              lease token (lease lost ⇒ nothing written)
+
+A failing feed is data: its error is stored on the feed and the cycle goes on. Any other
+exception is a bug: logged at critical and re-raised. This module decides nothing itself —
+`feed_state` decides schedules and errors, `parse`/`geo`/`match` turn bytes into matches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from monitor import feed_state, schedule
+from monitor.config import Settings
+from monitor.errors import ParseError
+from monitor.fetch import Fetcher
+from monitor.parse import parse_feed
+from monitor.store.base import Store
+from monitor.types import (
+    CycleStats,
+    Entry,
+    Feed,
+    FeedResult,
+    FetchResult,
+    GeoTags,
+    Item,
+    Match,
+    NewItem,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Tagger(Protocol):
+    def tag(self, text: str, title: str = "") -> GeoTags: ...
+
+
+class Matcher(Protocol):
+    def match(self, item: Item) -> list[Match]: ...
+
+
+@dataclass
+class PollContext:
+    """The live parts one worker polls with."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    rules: Matcher
+    tagger: Tagger
+    owner: str
+    clock: Callable[[], datetime]
+    rng: random.Random = field(default_factory=random.Random)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class _Tally:
+    feeds: int = 0
+    new_items: int = 0
+    matches: int = 0
+    errors: int = 0
+    lost_leases: int = 0
+
+    def add(self, result: FeedResult, completed: bool) -> None:
+        self.feeds += 1
+        if not completed:
+            self.lost_leases += 1
+            return
+        self.new_items += len(result.items)
+        self.matches += sum(len(n.matches) for n in result.items)
+        self.errors += result.error is not None
+
+
+async def poll_cycle(ctx: PollContext, urls: Sequence[str] = ()) -> CycleStats:
+    """Poll every due feed (or exactly `urls`, due or not) once; record and return the tally."""
+    started = ctx.clock()
+    tally = _Tally()
+    batch = max(1, ctx.settings.fetch.concurrency)
+    if urls:
+        for i in range(0, len(urls), batch):
+            if ctx.stopping.is_set():
+                break
+            await _poll_batch(ctx, tally, urls=urls[i : i + batch])
+    else:
+        while not ctx.stopping.is_set() and await _poll_batch(ctx, tally, urls=(), limit=batch):
+            pass
+    stats = CycleStats(started, ctx.clock(), **vars(tally))
+    ctx.store.record_cycle(stats)
+    log.info(
+        "cycle_done feeds=%d new=%d matches=%d errors=%d lost_leases=%d duration_s=%.2f",
+        stats.feeds, stats.new_items, stats.matches, stats.errors, stats.lost_leases,
+        (stats.finished_at - stats.started_at).total_seconds(),
+    )
+    return stats
+
+
+async def _poll_batch(
+    ctx: PollContext, tally: _Tally, *, urls: Sequence[str], limit: int = 0
+) -> bool:
+    feeds = ctx.store.claim_due_feeds(
+        ctx.clock(), ctx.owner, ctx.settings.worker.lease_s, limit or len(urls), urls=urls
+    )
+    results = await asyncio.gather(*(poll_feed(ctx, feed) for feed in feeds))
+    for result in results:
+        tally.add(result, ctx.store.complete_feed(result, ctx.owner))
+    return bool(feeds)
+
+
+async def poll_feed(ctx: PollContext, feed: Feed) -> FeedResult:
+    """Fetch, parse, enrich and match one claimed feed; returns what to store."""
+    began = time.monotonic()
+    try:
+        conditional = not schedule.needs_unconditional(ctx.clock(), feed.last_unconditional_at)
+        fetched = await ctx.fetcher.fetch(feed, conditional=conditional)
+        result = _decide(ctx, feed, fetched, unconditional=not conditional)
+    except Exception:
+        log.critical("feed_bug feed_url=%s", feed.url, exc_info=True)
+        raise
+    log.info(
+        "feed_polled feed_url=%s status=%s new=%d matches=%d error=%r duration_s=%.3f",
+        feed.url, result.status, len(result.items),
+        sum(len(n.matches) for n in result.items), result.error, time.monotonic() - began,
+    )
+    return result
+
+
+def _decide(ctx: PollContext, feed: Feed, fetched: FetchResult, *, unconditional: bool) -> FeedResult:
+    now = ctx.clock()
+    fs = ctx.settings.fetch
+    if fetched.error is not None:
+        outcome = feed_state.after_failure(
+            feed, fetched.error, now, fs, ctx.rng,
+            status=fetched.status, retry_after=fetched.headers.get("retry-after"),
+        )
+        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+    if fetched.status == 304 or fetched.body is None:
+        outcome = feed_state.after_success(feed, fetched, now, fs)
+        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+    try:
+        parsed = parse_feed(fetched.body, fetched.headers, fetched.final_url or feed.url)
+    except ParseError as e:
+        outcome = feed_state.after_failure(feed, f"unparseable feed: {e}", now, fs, ctx.rng)
+        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+    published = [e.published_at for e in parsed.entries if e.published_at is not None]
+    outcome = feed_state.after_success(feed, fetched, now, fs, ttl_s=parsed.ttl_s, published=published)
+    items = tuple(_enrich_and_match(ctx, feed, entry, now) for entry in _new_entries(ctx, feed, parsed.entries))
+    return _result(feed, fetched, now, outcome, unconditional=unconditional, items=items)
+
+
+def _new_entries(ctx: PollContext, feed: Feed, entries: Sequence[Entry]) -> list[Entry]:
+    seen = ctx.store.seen_keys(feed.id, [e.key for e in entries])
+    fresh: list[Entry] = []
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            fresh.append(entry)
+    return fresh
+
+
+def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime) -> NewItem:
+    item = Item(
+        key=entry.key,
+        feed_id=feed.id,
+        source=feed.name,
+        title=entry.title,
+        summary=entry.summary,
+        link=entry.link,
+        author=entry.author,
+        published_at=entry.published_at,
+        fetched_at=now,
+        summary_html=entry.summary_html,
+        geo=ctx.tagger.tag(entry.summary, entry.title),
+    )
+    return NewItem(item, tuple(ctx.rules.match(item)))
+
+
+def _result(
+    feed: Feed,
+    fetched: FetchResult,
+    now: datetime,
+    outcome: feed_state.Outcome,
+    *,
+    unconditional: bool,
+    items: tuple[NewItem, ...] = (),
+) -> FeedResult:
+    return FeedResult(
+        feed_id=feed.id,
+        lease_token=feed.lease_token or "",
+        checked_at=now,
+        next_check_at=outcome.next_check_at,
+        status=fetched.status,
+        error=outcome.error,
+        error_count=outcome.error_count,
+        etag=outcome.etag,
+        last_modified=outcome.last_modified,
+        unconditional=unconditional and fetched.status in (200, 304),
+        items=items,
+        disabled_reason=outcome.disabled_reason,
+    )
