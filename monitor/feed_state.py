@@ -81,7 +81,9 @@ def after_failure(
         return Outcome(later, error, count, feed.etag, feed.last_modified, GONE_REASON)
     waited = schedule.parse_retry_after(retry_after, now) if status in (429, 503) else None
     if waited is not None:
-        next_at = now + timedelta(seconds=schedule.clamp_retry_after(waited, settings.min_interval_s))
+        next_at = now + timedelta(
+            seconds=schedule.clamp_retry_after(waited, settings.min_interval_s)
+        )
     else:
         next_at = schedule.backoff_after_error(
             now, count, interval_of(feed, settings), settings.min_interval_s, rng

@@ -105,7 +105,11 @@ async def poll_cycle(ctx: PollContext, urls: Sequence[str] = ()) -> CycleStats:
     ctx.store.record_cycle(stats)
     log.info(
         "cycle_done feeds=%d new=%d matches=%d errors=%d lost_leases=%d duration_s=%.2f",
-        stats.feeds, stats.new_items, stats.matches, stats.errors, stats.lost_leases,
+        stats.feeds,
+        stats.new_items,
+        stats.matches,
+        stats.errors,
+        stats.lost_leases,
         (stats.finished_at - stats.started_at).total_seconds(),
     )
     return stats
@@ -135,19 +139,30 @@ async def poll_feed(ctx: PollContext, feed: Feed) -> FeedResult:
         raise
     log.info(
         "feed_polled feed_url=%s status=%s new=%d matches=%d error=%r duration_s=%.3f",
-        feed.url, result.status, len(result.items),
-        sum(len(n.matches) for n in result.items), result.error, time.monotonic() - began,
+        feed.url,
+        result.status,
+        len(result.items),
+        sum(len(n.matches) for n in result.items),
+        result.error,
+        time.monotonic() - began,
     )
     return result
 
 
-def _decide(ctx: PollContext, feed: Feed, fetched: FetchResult, *, unconditional: bool) -> FeedResult:
+def _decide(
+    ctx: PollContext, feed: Feed, fetched: FetchResult, *, unconditional: bool
+) -> FeedResult:
     now = ctx.clock()
     fs = ctx.settings.fetch
     if fetched.error is not None:
         outcome = feed_state.after_failure(
-            feed, fetched.error, now, fs, ctx.rng,
-            status=fetched.status, retry_after=fetched.headers.get("retry-after"),
+            feed,
+            fetched.error,
+            now,
+            fs,
+            ctx.rng,
+            status=fetched.status,
+            retry_after=fetched.headers.get("retry-after"),
         )
         return _result(feed, fetched, now, outcome, unconditional=unconditional)
     if fetched.status == 304 or fetched.body is None:
@@ -159,8 +174,13 @@ def _decide(ctx: PollContext, feed: Feed, fetched: FetchResult, *, unconditional
         outcome = feed_state.after_failure(feed, f"unparseable feed: {e}", now, fs, ctx.rng)
         return _result(feed, fetched, now, outcome, unconditional=unconditional)
     published = [e.published_at for e in parsed.entries if e.published_at is not None]
-    outcome = feed_state.after_success(feed, fetched, now, fs, ttl_s=parsed.ttl_s, published=published)
-    items = tuple(_enrich_and_match(ctx, feed, entry, now) for entry in _new_entries(ctx, feed, parsed.entries))
+    outcome = feed_state.after_success(
+        feed, fetched, now, fs, ttl_s=parsed.ttl_s, published=published
+    )
+    items = tuple(
+        _enrich_and_match(ctx, feed, entry, now)
+        for entry in _new_entries(ctx, feed, parsed.entries)
+    )
     return _result(feed, fetched, now, outcome, unconditional=unconditional, items=items)
 
 

@@ -80,7 +80,9 @@ def feeds_table(feeds: Sequence[Feed]) -> Table:
     for name in ("name", "status", "last fetch", "next check", "errors", "items", "last error"):
         table.add_column(name, overflow="fold")
     for f in feeds:
-        status = f"disabled: {f.disabled_reason}" if f.disabled_reason else str(f.last_status or "—")
+        status = (
+            f"disabled: {f.disabled_reason}" if f.disabled_reason else str(f.last_status or "—")
+        )
         table.add_row(
             f.name,
             status,

@@ -39,7 +39,9 @@ def feeds_list(ctx: click.Context, as_json: bool) -> None:
 @feeds.command("add")
 @click.argument("url")
 @click.option("--name", default="", help="Display name (default: the host).")
-@click.option("--tier", type=click.Choice(["wire", "broadcaster", "outlet", "other"]), default="other")
+@click.option(
+    "--tier", type=click.Choice(["wire", "broadcaster", "outlet", "other"]), default="other"
+)
 @command_config_option
 @click.pass_context
 def feeds_add(ctx: click.Context, url: str, name: str, tier: str) -> None:
@@ -78,8 +80,16 @@ def matches(
         cutoff = utc_now() - timedelta(seconds=parse_duration(since)) if since else None
     except ValueError as e:
         fail_usage([f"--since: {e}"])
-    rows = cli_context(ctx).store().list_matches(
-        since=cutoff, rule=rule, region=region.upper() if region else None, status=status, limit=limit
+    rows = (
+        cli_context(ctx)
+        .store()
+        .list_matches(
+            since=cutoff,
+            rule=rule,
+            region=region.upper() if region else None,
+            status=status,
+            limit=limit,
+        )
     )
     if as_json:
         click.echo(dumps([match_json(m) for m in rows]))

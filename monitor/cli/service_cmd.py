@@ -55,7 +55,9 @@ def _poll_urls(store: Store, all_feeds: bool, feed_urls: tuple[str, ...]) -> lis
         known = {f.url for f in store.list_feeds()}
         unknown = [u for u in feed_urls if u not in known]
         if unknown:
-            fail_usage([f"--feed {u}: no such feed (add it with `monitor feeds add`)" for u in unknown])
+            fail_usage(
+                [f"--feed {u}: no such feed (add it with `monitor feeds add`)" for u in unknown]
+            )
         return list(feed_urls)
     if all_feeds:
         return [f.url for f in store.list_feeds() if not f.disabled_reason]
@@ -64,7 +66,9 @@ def _poll_urls(store: Store, all_feeds: bool, feed_urls: tuple[str, ...]) -> lis
 
 @click.command()
 @click.option("--all", "all_feeds", is_flag=True, help="Every enabled feed now, due or not.")
-@click.option("--feed", "feed_urls", multiple=True, metavar="URL", help="Only this feed (repeatable).")
+@click.option(
+    "--feed", "feed_urls", multiple=True, metavar="URL", help="Only this feed (repeatable)."
+)
 @command_config_option
 @click.pass_context
 def poll(ctx: click.Context, all_feeds: bool, feed_urls: tuple[str, ...]) -> None:
