@@ -85,7 +85,7 @@ def test_it_stores_new_items_and_the_matches_of_a_feed(
     assert {"rocket*", "C-RAM"} & set(matches[0].terms)
     [feed] = store.list_feeds()
     assert (feed.last_status, feed.items_seen, feed.error_count) == (200, 2, 0)
-    assert getattr(stats, "new_items") == 2
+    assert stats.new_items == 2
 
 
 def test_it_sends_validators_and_stores_nothing_new_on_304(
@@ -104,7 +104,7 @@ def test_it_sends_validators_and_stores_nothing_new_on_304(
     second = feed_server.requests_to("/wire.xml")[-1]
     assert second.headers.get("if-none-match") == '"v1"'
     assert second.headers.get("if-modified-since") == "Wed, 25 Nov 2026 10:00:00 GMT"
-    assert getattr(stats, "new_items") == 0
+    assert stats.new_items == 0
     [feed] = store.list_feeds()
     assert feed.last_status == 304 and feed.items_seen == 1 and feed.etag == '"v1"'
 
@@ -126,7 +126,7 @@ def test_a_failing_feed_is_recorded_and_the_cycle_goes_on(
     stats = poll(make_settings(tmp_path, feeds), store, clock)
 
     by_name = {f.name: f for f in store.list_feeds()}
-    assert getattr(stats, "errors") == 3 and getattr(stats, "new_items") == 1
+    assert stats.errors == 3 and stats.new_items == 1
     assert by_name["Broken"].last_status == 500 and "500" in (by_name["Broken"].last_error or "")
     assert by_name["Garbage"].last_error and "unparseable" in by_name["Garbage"].last_error
     assert by_name["Refused"].last_status is None and by_name["Refused"].last_error
