@@ -25,14 +25,13 @@ from monitor.config import FeedConfig
 from monitor.errors import LeaseLost
 from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, feed_from_row, ts
-from monitor.store.sqlite_complete import complete
+from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
 from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch, StoredStory
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
-REMOVED_FROM_CONFIG = "removed from config"
 _CHUNK = 500
 
 _SYNC_FEED = """

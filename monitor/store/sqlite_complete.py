@@ -15,8 +15,10 @@ from monitor.errors import LeaseLost
 from monitor.store.sqlite_codec import hits_json, json_list, places_json, ts, ts_or_none
 from monitor.types import FeedResult, Item, NewItem
 
-# `disabled_reason` is COALESCEd: a poll may disable a feed (410) but never re-enables one, so a
-# result that was in flight while `sync_feeds` disabled the feed cannot undo that.
+REMOVED_FROM_CONFIG = "removed from config"
+
+# A poll decides the feed's own health (410 disables, a later success re-enables) but never undoes
+# `sync_feeds` removing the feed from the config while that poll was in flight.
 _FENCE = """
 UPDATE feeds SET
     last_status = :status, last_error = :error, error_count = :error_count,
@@ -24,7 +26,8 @@ UPDATE feeds SET
     last_fetched_at = :checked_at, next_check_at = :next_check_at,
     last_unconditional_at = CASE WHEN :unconditional THEN :checked_at
                                  ELSE last_unconditional_at END,
-    disabled_reason = COALESCE(:disabled_reason, disabled_reason),
+    disabled_reason = CASE WHEN disabled_reason = :removed THEN disabled_reason
+                           ELSE :disabled_reason END,
     lease_owner = NULL, lease_until = NULL, lease_token = NULL
 WHERE id = :feed_id AND lease_token = :token
 """
@@ -66,6 +69,7 @@ def _fence(conn: sqlite3.Connection, result: FeedResult, owner: str) -> None:
         "next_check_at": ts(result.next_check_at),
         "unconditional": result.unconditional,
         "disabled_reason": result.disabled_reason,
+        "removed": REMOVED_FROM_CONFIG,
         "feed_id": result.feed_id,
         "token": result.lease_token,
     }

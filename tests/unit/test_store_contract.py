@@ -238,7 +238,7 @@ def test_an_error_result_keeps_items_and_records_the_error(store: Store) -> None
     assert (after.etag, after.items_seen) == (None, 1)
 
 
-def test_a_poll_may_disable_a_feed_but_never_re_enables_one(store: Store) -> None:
+def test_a_poll_decides_a_feeds_health_but_not_its_removal_from_config(store: Store) -> None:
     store.sync_feeds(feeds("A", "B"), T0)
     a, b = claim_one(store, "https://a.example/rss"), claim_one(store, "https://b.example/rss")
     store.sync_feeds(feeds("A"), T0)
@@ -246,6 +246,8 @@ def test_a_poll_may_disable_a_feed_but_never_re_enables_one(store: Store) -> Non
     assert store.complete_feed(result(b), "w1")
     assert feed_named(store, "A").disabled_reason == "gone (HTTP 410)"
     assert feed_named(store, "B").disabled_reason == "removed from config"
+    assert store.complete_feed(result(claim_one(store, a.url)), "w1")
+    assert feed_named(store, "A").disabled_reason is None
 
 
 def test_seen_keys_are_per_feed(store: Store) -> None:
