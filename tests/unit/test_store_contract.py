@@ -5,8 +5,10 @@ Only Protocol methods are used here, except in tests named for one backend. Time
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,16 +99,27 @@ def test_migrating_twice_keeps_the_schema_and_the_data(open_store: OpenStore) ->
     assert [f.name for f in again.list_feeds()] == ["A"]
 
 
-def test_a_sqlite_store_creates_its_folder_and_runs_in_wal_mode(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "a" / "b" / "m.db")
+def test_a_sqlite_store_creates_its_folder_and_a_wal_mode_file_with_every_table(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a" / "b" / "m.db"
+    store = SqliteStore(path)
     store.migrate()
     store.migrate()
     assert store.pending_migrations() == []
-    assert store._query("PRAGMA journal_mode")[0][0] == "wal"
-    assert store._query("PRAGMA foreign_keys")[0][0] == 1
-    tables = {r[0] for r in store._query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    store.close()
+    with closing(sqlite3.connect(path)) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"feeds", "items", "stories", "matches", "outbox", "digest_runs", "audit", "cycles",
             "workers", "host_backoff"} <= tables
+
+
+def test_a_sqlite_store_enforces_foreign_keys(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "m.db")
+    store.migrate()
+    with pytest.raises(sqlite3.IntegrityError), store._write() as conn:
+        conn.execute("INSERT INTO items (feed_id, key, fetched_at) VALUES (42, 'k', 'now')")
     store.close()
 
 
