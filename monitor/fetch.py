@@ -20,6 +20,7 @@ import httpx
 
 from monitor.config import FetchSettings
 from monitor.errors import FetchError
+from monitor.netguard import GuardedTransport
 from monitor.types import Feed, FetchResult
 
 MAX_REDIRECTS = 5
@@ -38,12 +39,12 @@ class Fetcher:
         self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
+        limits = httpx.Limits(max_connections=min(settings.concurrency, 100))
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or _default_transport(settings, limits),
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout_s),
-            limits=httpx.Limits(max_connections=min(settings.concurrency, 100)),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip"},
         )
         self._global = asyncio.Semaphore(settings.concurrency)
@@ -106,6 +107,12 @@ class Fetcher:
             final_url=final_url if final_url != feed_url else None,
             error=None if status in (200, 304) else _describe_status(response),
         )
+
+
+def _default_transport(settings: FetchSettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    if settings.allow_private_networks:
+        return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    return GuardedTransport(limits)
 
 
 def _conditional_headers(feed: Feed) -> dict[str, str]:
