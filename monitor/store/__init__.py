@@ -9,7 +9,7 @@ from monitor.store.base import Store
 
 
 def sqlite_path(url: str, base_dir: Path | None = None) -> Path:
-    """`sqlite:///rel` is relative to base_dir (the config's folder); `sqlite:////abs` is absolute."""
+    """`sqlite:///rel` is relative to base_dir (the config folder); `sqlite:////abs` is absolute."""
     if not url.startswith("sqlite:///"):
         raise StoreError(f"not a sqlite URL: {url!r}")
     raw = url[len("sqlite:///") :]
