@@ -1,0 +1,274 @@
+"""Query text → our AST (`parse_query`), via luqum's Lucene parser.
+
+luqum gives implicit AND a lower precedence than OR and reads `NEAR/10` as a word, so each
+ungrouped run of operators is flattened back into textual order and rebuilt with our precedence:
+NOT, then NEAR/N, then AND (explicit or implicit), then OR. Every rejection is a `RuleError`
+carrying the 0-based character position in the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.errors import RuleError
+from monitor.rules.ast import (
+    MIN_PREFIX,
+    QUERY_FIELDS,
+    And,
+    Near,
+    Node,
+    Not,
+    Or,
+    Term,
+    Word,
+    evaluate,
+)
+from monitor.rules.lex import check_balance, explain_parse_error
+from monitor.rules.text import fold_label, fold_words
+
+_NEAR = re.compile(r"NEAR(?:/(.*))?")
+_UNSUPPORTED = {
+    "Fuzzy": "fuzzy matching (word~N) is not supported; use a prefix such as rocket*",
+    "Boost": "boosts (^) are not supported",
+    "Range": "ranges are not supported",
+    "OpenRange": "ranges are not supported",
+    "Regex": "regular expressions are not supported",
+}
+# An operand followed by the operator joining it to the next one; "" closes the run.
+_Run = list[tuple[Any, str]]
+
+
+def parse_query(query: str) -> Node:
+    """Parse a rule query; raises RuleError(message, position, query) for any bad rule."""
+    from luqum.exceptions import ParseError
+    from luqum.parser import parser
+
+    if not query.strip():
+        raise RuleError("empty query", 0, query)
+    check_balance(query)
+    try:
+        tree = parser.parse(query)
+    except (ParseError, ValueError) as e:
+        message, position = explain_parse_error(query, str(e))
+        raise RuleError(message, position, query) from e
+    node = _Converter(query).convert(tree, None)
+    if evaluate(node, {}):
+        raise RuleError(
+            "query matches items without any of its terms (a NOT needs a positive term beside it)",
+            _first_not(node),
+            query,
+        )
+    return node
+
+
+def _first_not(node: Node) -> int:
+    if isinstance(node, Not):
+        return node.pos
+    if isinstance(node, And | Or):
+        positions = [_first_not(child) for child in node.children]
+        return min((p for p in positions if p >= 0), default=-1)
+    return -1
+
+
+class _Converter:
+    """Walks luqum's tree once, building our nodes; knows the query text for positions."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+
+    def error(self, message: str, position: int) -> RuleError:
+        return RuleError(message, position, self.query)
+
+    def convert(self, item: Any, field: str | None) -> Node:
+        kind = type(item).__name__
+        if kind in ("UnknownOperation", "AndOperation", "OrOperation"):
+            return self.run(_flatten(item, ""), field)
+        if kind in ("Group", "FieldGroup", "Plus"):
+            return self.convert(item.children[0], field)
+        if kind in ("Not", "Prohibit"):
+            return Not(self.convert(item.children[0], field), item.pos)
+        if kind == "SearchField":
+            return self.search_field(item, field)
+        if kind == "Word":
+            return self.word(item, field)
+        if kind == "Phrase":
+            return self.phrase(item, field)
+        if kind == "Proximity":
+            return self.proximity(item, field)
+        raise self.error(_UNSUPPORTED.get(kind, f"unsupported syntax ({kind})"), item.pos)
+
+    def search_field(self, item: Any, field: str | None) -> Node:
+        name = item.name.lower()
+        if field is not None:
+            raise self.error(f"field {item.name}: inside field {field}:", item.pos)
+        if name not in QUERY_FIELDS:
+            known = ", ".join(f"{f}:" for f in QUERY_FIELDS)
+            raise self.error(f"unknown field {item.name}: (known: {known})", item.pos)
+        return self.convert(item.children[0], name)
+
+    def run(self, run: _Run, field: str | None) -> Node:
+        """Rebuild an ungrouped operator run with our precedence: OR of ANDs of NEAR chains."""
+        alternatives: list[Node] = []
+        segment: _Run = []
+        for operand, op in run:
+            segment.append((operand, op))
+            if op in ("OR", ""):
+                alternatives.append(self.segment(segment, field))
+                segment = []
+        return alternatives[0] if len(alternatives) == 1 else Or(tuple(alternatives))
+
+    def segment(self, segment: _Run, field: str | None) -> Node:
+        parts: list[Node | _Chain] = []
+        pending: tuple[int, int] | None = None
+        for index, (operand, op) in enumerate(segment):
+            slop = self.near_marker(operand)
+            if slop is not None:
+                joined_before = index > 0 and segment[index - 1][1] == "IMPLICIT"
+                if pending or not parts or not joined_before or op != "IMPLICIT":
+                    raise self.error(f"{operand.value} needs a word on each side", operand.pos)
+                pending = (slop, operand.pos)
+                continue
+            node = self.convert(operand, field)
+            if pending is None:
+                parts.append(node)
+            else:
+                parts[-1] = self.extend_chain(parts[-1], node, *pending)
+                pending = None
+        nodes = [self.near(p) if isinstance(p, _Chain) else p for p in parts]
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def near_marker(self, operand: Any) -> int | None:
+        if type(operand).__name__ != "Word":
+            return None
+        m = _NEAR.fullmatch(operand.value)
+        if m is None:
+            return None
+        if m.group(1) is None or not m.group(1).isdigit():
+            raise self.error("NEAR needs a distance, e.g. NEAR/5", operand.pos)
+        return int(m.group(1))
+
+    def extend_chain(self, last: Node | _Chain, node: Node, slop: int, pos: int) -> _Chain:
+        if not isinstance(last, _Chain):
+            return _Chain([last, node], slop, pos)
+        if last.slop != slop:
+            raise self.error("NEAR distances differ in one chain; add parentheses", pos)
+        last.operands.append(node)
+        return last
+
+    def near(self, chain: _Chain) -> Near:
+        operands = tuple(self.near_operand(node, chain.pos) for node in chain.operands)
+        return _near(operands, chain.slop, chain.pos, self)
+
+    def near_operand(self, node: Node, pos: int) -> tuple[Term, ...]:
+        if isinstance(node, Term):
+            return (node,)
+        if isinstance(node, Or):
+            return tuple(t for child in node.children for t in self.near_operand(child, pos))
+        raise self.error("NEAR operands must be words, phrases or OR-groups of them", pos)
+
+    def word(self, item: Any, field: str | None) -> Term:
+        text, pos = item.value, item.pos
+        if _NEAR.fullmatch(text):
+            raise self.error(f"{text} needs a word on each side", pos)
+        if text == "*":
+            raise self.error("a bare * would match everything", pos)
+        if text.startswith("*"):
+            raise self.error("leading wildcards are not supported", pos)
+        core, prefix = self.wildcard(text, pos)
+        return self.term(core, prefix, self.query[pos : pos + item.size], field, pos)
+
+    def wildcard(self, text: str, pos: int) -> tuple[str, bool]:
+        """Unescape `text`; return it without a trailing unescaped `*`, and whether it had one."""
+        out: list[str] = []
+        escaped = prefix = False
+        for index, char in enumerate(text):
+            if escaped or char != "\\":
+                prefix = not escaped and char == "*"
+                if char == "?" and not escaped:
+                    raise self.error("? wildcards are not supported; use a prefix*", pos + index)
+                if prefix and index != len(text) - 1:
+                    raise self.error("* is only allowed at the end of a word", pos + index)
+                out.append(char)
+            escaped = not escaped and char == "\\"
+        core = "".join(out)
+        return (core[:-1], True) if prefix else (core, False)
+
+    def term(self, core: str, prefix: bool, written: str, field: str | None, pos: int) -> Term:
+        words = fold_words(core)
+        if not words:
+            raise self.error(f"{written} has no letters or digits", pos)
+        if prefix and len(words[-1]) < MIN_PREFIX:
+            raise self.error(f"prefix {written} is shorter than {MIN_PREFIX} characters", pos)
+        return _term(words, prefix, fold_label(written), field, pos)
+
+    def phrase_words(self, item: Any) -> list[Term]:
+        """The words of a quoted phrase, each as a Term (a trailing * makes a prefix)."""
+        inner_start = item.pos + 1
+        inner = self.query[inner_start : item.pos + item.size - 1]
+        terms: list[Term] = []
+        for m in re.finditer(r"\S+", inner):
+            chunk, pos = m.group(), inner_start + m.start()
+            if chunk.startswith("*"):
+                raise self.error("leading wildcards are not supported", pos)
+            core, prefix = self.wildcard(chunk, pos)
+            if not fold_words(core):
+                continue
+            term = self.term(core, prefix, chunk, field=None, pos=pos)
+            terms.extend(_term((w.text,), w.prefix, w.text + "*" * w.prefix, None, pos)
+                         for w in term.words)
+        if not terms:
+            raise self.error("empty phrase", item.pos)
+        return terms
+
+    def phrase(self, item: Any, field: str | None) -> Term:
+        words = tuple(w for t in self.phrase_words(item) for w in t.words)
+        label = fold_label(self.query[item.pos : item.pos + item.size])
+        return Term(words, label, field, item.pos)
+
+    def proximity(self, item: Any, field: str | None) -> Node:
+        written = self.query[item.pos : item.pos + item.size]
+        if not re.search(r"~\d+\s*$", written):
+            raise self.error('proximity needs a distance, e.g. "a b"~5', item.pos)
+        terms = self.phrase_words(item.children[0])
+        if len(terms) == 1:
+            return Term(terms[0].words, terms[0].label, field, item.pos)
+        operands = tuple((Term(t.words, t.label, field, t.pos),) for t in terms)
+        return Near(operands, int(item.degree), field, item.pos)
+
+
+class _Chain:
+    """Operands joined by NEAR/N, collected before they become one `Near`."""
+
+    def __init__(self, operands: list[Node], slop: int, pos: int) -> None:
+        self.operands = operands
+        self.slop = slop
+        self.pos = pos
+
+
+def _term(words: Sequence[str], prefix: bool, label: str, field: str | None, pos: int) -> Term:
+    built = [Word(w) for w in words[:-1]] + [Word(words[-1], prefix)]
+    return Term(tuple(built), label, field, pos)
+
+
+def _near(operands: tuple[tuple[Term, ...], ...], slop: int, pos: int, conv: _Converter) -> Near:
+    fields = {term.field for alternatives in operands for term in alternatives}
+    if len(fields) > 1:
+        raise conv.error("proximity operands must all search the same field", pos)
+    return Near(operands, slop, fields.pop(), pos)
+
+
+def _flatten(item: Any, closing: str) -> _Run:
+    """An ungrouped tree of AND/OR/implicit operations as (operand, operator after it) pairs in
+    textual order; the last operand carries `closing`."""
+    kind = type(item).__name__
+    ops = {"UnknownOperation": "IMPLICIT", "AndOperation": "AND", "OrOperation": "OR"}
+    if kind not in ops:
+        return [(item, closing)]
+    run: _Run = []
+    children = list(item.children)
+    for index, child in enumerate(children):
+        after = ops[kind] if index < len(children) - 1 else closing
+        run.extend(_flatten(child, after))
+    return run
