@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import click
@@ -53,6 +54,44 @@ def feeds_add(ctx: click.Context, url: str, name: str, tier: str) -> None:
         fail_usage([f"{url}: not an http(s) URL"])
     feed_id = cli_context(ctx).store().add_feed(url, name or parts.hostname, utc_now(), tier=tier)
     click.echo(f"feed {feed_id}: {url}")
+
+
+@feeds.command("import-opml")
+@click.argument("file", type=click.File("rb"))
+@command_config_option
+@click.pass_context
+def feeds_import_opml(ctx: click.Context, file: BinaryIO) -> None:
+    """Add the feeds of an OPML file; entries that aren't http(s) are reported and skipped."""
+    from monitor.errors import ParseError
+    from monitor.opml import parse_opml
+    from monitor.runtime import utc_now
+
+    try:
+        parsed = parse_opml(file.read())
+    except ParseError as e:
+        fail_usage([f"{file.name}: {e}"])
+    store = cli_context(ctx).store()
+    known = {f.url for f in store.list_feeds()}
+    for feed in parsed.feeds:
+        store.add_feed(feed.url, feed.name, utc_now())
+    for problem in parsed.rejected:
+        click.echo(f"skipped {problem}", err=True)
+    added = sum(f.url not in known for f in parsed.feeds)
+    click.echo(
+        f"{added} feeds added, {len(parsed.feeds) - added} already present, "
+        f"{len(parsed.rejected)} rejected"
+    )
+
+
+@feeds.command("export-opml")
+@command_config_option
+@click.pass_context
+def feeds_export_opml(ctx: click.Context) -> None:
+    """Print every enabled feed as OPML 2.0."""
+    from monitor.opml import render_opml
+
+    rows = [f for f in cli_context(ctx).store().list_feeds() if not f.disabled_reason]
+    click.echo(render_opml(rows), nl=False)
 
 
 @click.command()
