@@ -1,0 +1,166 @@
+"""Decide what each matched name refers to (pure functions over one item's mentions).
+
+The steps, in order: letter case, person-name context, "City, State" binding, then a choice
+among the remaining candidates using the countries that unambiguous mentions establish
+("anchors") and population priors. Weak names (common words, small towns) survive only with
+support: a dateline, a binding, or their country named elsewhere in the item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from monitor.geo.gazetteer import (
+    ABBREV,
+    ADMIN,
+    CITY,
+    COUNTRY,
+    DEMONYM,
+    EXACT,
+    PERSONLIKE,
+    PLACE,
+    WEAK,
+    Candidate,
+    Gazetteer,
+)
+
+# A much bigger namesake beats an anchored small town ("Paris" in a U.S. story is still France).
+DWARFED_RATIO = 50
+_KIND_RANK = {PLACE: 5, COUNTRY: 4, DEMONYM: 4, ADMIN: 3, CITY: 2, ABBREV: 1}
+_NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
+_PREV_WORD = re.compile(r"(?:^|[^\w.])([A-Z][a-z]+) $")
+_BINDING_GAP = re.compile(r",\s{1,2}")
+_QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
+_PERSON_SENSITIVE_KINDS = (CITY, ADMIN)
+
+
+@dataclass
+class Mention:
+    """A name found in one field, with what it may still mean."""
+
+    field: str
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[Candidate, ...]
+    dateline: bool = False
+    bound: bool = False
+    qualifier: bool = False
+    chosen: Candidate | None = None
+
+
+def case_allows(surface: str, candidate: Candidate) -> bool:
+    """Proper names need a capital; exact forms ("US") must be written exactly so."""
+    if candidate.flags & EXACT:
+        return surface.rstrip(".") == candidate.name.rstrip(".")
+    return surface[:1].isupper() or candidate.name[:1].islower()
+
+
+def filter_case(mentions: Iterable[Mention]) -> list[Mention]:
+    kept = []
+    for m in mentions:
+        m.candidates = tuple(c for c in m.candidates if case_allows(m.surface, c))
+        if m.candidates:
+            kept.append(m)
+    return kept
+
+
+def is_title_case(text: str) -> bool:
+    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def drop_person_names(mentions: list[Mention], text: str, gaz: Gazetteer) -> list[Mention]:
+    """'Paris Hilton', 'Lloyd Austin', 'Chad Smith': a capitalised word glued to a place name
+    that is neither a place word nor another place makes it part of a person or an org."""
+    starts = {m.start for m in mentions}
+    ends = {m.end for m in mentions}
+    kept = []
+    for m in mentions:
+        if not m.dateline and _in_name_context(m, text, gaz, starts, ends):
+            m.candidates = tuple(c for c in m.candidates if not _person_sensitive(c))
+        if m.candidates:
+            kept.append(m)
+    return kept
+
+
+def _person_sensitive(c: Candidate) -> bool:
+    return c.kind in _PERSON_SENSITIVE_KINDS or bool(c.flags & PERSONLIKE)
+
+
+def _in_name_context(
+    m: Mention, text: str, gaz: Gazetteer, starts: set[int], ends: set[int]
+) -> bool:
+    if not any(_person_sensitive(c) for c in m.candidates):
+        return False
+    after = _NEXT_WORD.match(text, m.end)
+    if after and after.group(1) not in gaz.place_suffixes and m.end + 1 not in starts:
+        return True
+    before = _PREV_WORD.search(text, max(0, m.start - 30), m.start)
+    return bool(
+        before and before.group(1) not in gaz.place_prefixes and m.start - 1 not in ends
+    )
+
+
+def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
+    """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city."""
+    for m, q in zip(mentions, mentions[1:], strict=False):
+        if not _BINDING_GAP.fullmatch(text, m.end, q.start):
+            continue
+        if not any(c.kind in (CITY, ADMIN, PLACE) for c in m.candidates):
+            continue
+        qualifier = {c.country: c.admin for c in q.candidates if c.kind in _QUALIFIER_KINDS}
+        inside = [c for c in m.candidates if c.country in qualifier and c.kind != COUNTRY]
+        if not inside:
+            continue
+        same_admin = [c for c in inside if c.admin and c.admin == qualifier[c.country]]
+        m.candidates = tuple(same_admin or inside)
+        m.bound = True
+        countries = {c.country for c in m.candidates}
+        q.candidates = tuple(c for c in q.candidates if c.country in countries)
+        q.qualifier = True
+
+
+def anchors(mentions: Iterable[Mention]) -> set[str]:
+    """Countries established without doubt: one possible country and strong, or bound."""
+    found: set[str] = set()
+    for m in mentions:
+        countries = {c.country for c in m.candidates}
+        if len(countries) != 1:
+            continue
+        if m.bound or m.dateline or m.qualifier or not all(c.flags & WEAK for c in m.candidates):
+            found |= countries
+    return found
+
+
+def choose(m: Mention, anchored: set[str]) -> Candidate | None:
+    """The best reading of one mention, or None when a weak name has no support."""
+    usable = [c for c in m.candidates if c.kind != ABBREV or m.qualifier]
+    if not usable:
+        return None
+    strong = [c for c in usable if not c.flags & WEAK]
+    in_context = [c for c in usable if c.country in anchored]
+    if in_context:
+        pick = best(in_context)
+        rival = best(strong) if strong else pick
+        dwarfed = rival.population > DWARFED_RATIO * max(pick.population, 1)
+        return rival if dwarfed and rival.kind == pick.kind else pick
+    if m.bound or m.dateline or m.qualifier:
+        return best(usable)
+    return best(strong) if strong else None
+
+
+def best(candidates: Sequence[Candidate]) -> Candidate:
+    return max(candidates, key=lambda c: (_KIND_RANK.get(c.kind, 0), c.population))
+
+
+def resolve(mentions: Sequence[Mention]) -> list[Mention]:
+    anchored = anchors(mentions)
+    kept = []
+    for m in mentions:
+        m.chosen = choose(m, anchored)
+        if m.chosen is not None:
+            kept.append(m)
+    return kept

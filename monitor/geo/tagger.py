@@ -1,0 +1,129 @@
+"""Text → places, countries and the primary country.
+
+    title, text ──► fold (same length) ──► one Aho-Corasick pass per field ──► mentions
+        ──► letter case ──► dateline ──► person/org context ──► "City, State" binding
+        ──► anchors + priors pick one reading ──► weights ──► GeoTags
+
+Everything here is pure: the automaton is built once in `Tagger.__init__`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import ahocorasick_rs
+
+from monitor.config import PlaceConfig
+from monitor.geo import disambiguate as dis
+from monitor.geo.datelines import find_dateline
+from monitor.geo.gazetteer import BLOCK, PLACE, Candidate, Gazetteer
+from monitor.geo.normalize import padded, pattern_key
+from monitor.geo.scoring import first_sentence_end, rank_countries
+from monitor.types import GeoTags, Place
+
+_ISO2 = re.compile(r"[A-Za-z]{2}")
+
+
+class Tagger:
+    """Finds places in news text. Build with `monitor.geo.load_tagger`."""
+
+    def __init__(self, gazetteer: Gazetteer, places: Sequence[PlaceConfig] = ()) -> None:
+        self._gaz = gazetteer
+        table = gazetteer.lookup()
+        for key, candidate in self._config_entries(table, places):
+            table[key] = (candidate,)
+        self._keys = list(table)
+        self._candidates = [table[k] for k in self._keys]
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        )
+        self._table = table
+
+    @staticmethod
+    def _config_entries(
+        table: dict[str, tuple[Candidate, ...]], places: Sequence[PlaceConfig]
+    ) -> list[tuple[str, Candidate]]:
+        entries = []
+        for place in places:
+            country = _config_country(table, place)
+            if country is None:
+                continue
+            for name in (place.name, *place.aliases):
+                entries.append((pattern_key(name), Candidate(name, country, PLACE, 0, 0)))
+        return entries
+
+    def resolve_place(self, name: str) -> str | None:
+        """ISO2 country of a named place ("Baghdad" → "IQ"), or None if unknown."""
+        return _lookup_country(self._table, name)
+
+    def tag(self, text: str, title: str = "") -> GeoTags:
+        texts = {"title": title, "text": text}
+        mentions: list[dis.Mention] = []
+        for field, value in texts.items():
+            mentions.extend(self._field_mentions(field, value))
+        first_end = 0
+        dateline = find_dateline(text)
+        if dateline is not None:
+            _mark_dateline(mentions, dateline.place, dateline.qualifier)
+            first_end = (dateline.qualifier or dateline.place)[1]
+        resolved = dis.resolve(mentions)
+        ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
+        places = tuple(
+            Place(m.surface, m.chosen.country, m.start, m.end, m.field)
+            for m in resolved
+            if m.chosen is not None
+        )
+        countries = tuple(country for country, _ in ranked)
+        return GeoTags(countries=countries, primary=countries[0] if countries else None,
+                       places=places)
+
+    def _field_mentions(self, field: str, text: str) -> list[dis.Mention]:
+        if not text:
+            return []
+        norm = padded(text)
+        found = []
+        for index, start, end in self._automaton.find_matches_as_indexes(norm):
+            if norm[end].isalnum():
+                continue
+            candidates = self._candidates[index]
+            if candidates[0].kind == BLOCK:
+                continue
+            # `start` is the pattern's leading space, i.e. the word's index in `text`.
+            stop = end - 1
+            if text[stop : stop + 1] == "." and candidates[0].name.endswith("."):
+                stop += 1  # keep the abbreviation's full stop: "U.S." as written
+            found.append(dis.Mention(field, start, stop, text[start:stop], candidates))
+        mentions = dis.filter_case(found)
+        if not (field == "title" and dis.is_title_case(text)):
+            mentions = dis.drop_person_names(mentions, text, self._gaz)
+        dis.bind_pairs(mentions, text)
+        return mentions
+
+
+def _mark_dateline(
+    mentions: Sequence[dis.Mention], place: tuple[int, int], qualifier: tuple[int, int] | None
+) -> None:
+    for m in mentions:
+        if m.field != "text":
+            continue
+        if place[0] <= m.start < place[1]:
+            m.dateline = True
+        elif qualifier and qualifier[0] <= m.start < qualifier[1]:
+            m.qualifier = True
+            # An unknown small town: its state or country is where the story was filed.
+            m.dateline = not any(x.dateline for x in mentions)
+
+
+def _config_country(table: dict[str, tuple[Candidate, ...]], place: PlaceConfig) -> str | None:
+    if place.country:
+        return place.country.upper()
+    if _ISO2.fullmatch(place.within):
+        return place.within.upper()
+    return _lookup_country(table, place.within) if place.within else None
+
+
+def _lookup_country(table: dict[str, tuple[Candidate, ...]], name: str) -> str | None:
+    candidates = table.get(pattern_key(name), ())
+    usable = [c for c in candidates if c.country and c.kind != BLOCK]
+    return dis.best(usable).country if usable else None
