@@ -52,7 +52,7 @@ def _run(
     matcher: Matcher, filter_: RegionFilter | None, items: Iterable[Item], since: datetime | None
 ) -> Iterator[BacktestHit]:
     for item in items:
-        if since is not None and not _is_since(item, since):
+        if since is not None and not is_since(item, since):
             continue
         scan = matcher.scan(item_texts(item, matcher.fields))
         if not matcher.matching(scan):
@@ -64,6 +64,7 @@ def _run(
         yield BacktestHit(item, terms, hits, tuple(found))
 
 
-def _is_since(item: Item, since: datetime) -> bool:
+def is_since(item: Item, since: datetime) -> bool:
+    """Published (else fetched) at or after `since`; an item without either time is kept."""
     when = item.published_at or item.fetched_at
     return when is None or when >= since
