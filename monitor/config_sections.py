@@ -106,13 +106,18 @@ def _database(r: TableReader, environ: Mapping[str, str]) -> DatabaseSettings:
     override = environ.get("MONITOR_DATABASE_URL", "").strip()
     where = "MONITOR_DATABASE_URL" if override else r.loc("url")
     url = override or url
-    # Never echo the URL: it may carry a database password.
-    if not (url.startswith("sqlite:///") and len(url) > len("sqlite:///")):
-        if not url.startswith(("postgresql://", "postgres://")):
-            r.problems.append(
-                f"{where}: not a database URL (use sqlite:///path/to/file.db or postgresql://…)"
-            )
+    if not _is_database_url(url):
+        # Never echo the URL: it may carry a database password.
+        r.problems.append(
+            f"{where}: not a database URL (use sqlite:///path/to/file.db or postgresql://…)"
+        )
     return DatabaseSettings(url=url)
+
+
+def _is_database_url(url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        return len(url) > len("sqlite:///")
+    return url.startswith(("postgresql://", "postgres://"))
 
 
 def _fetch(r: TableReader) -> FetchSettings:

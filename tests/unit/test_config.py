@@ -598,3 +598,17 @@ def test_an_integer_size_counts_bytes(tmp_path: Path) -> None:
 )
 def test_format_duration_uses_the_largest_exact_unit(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_the_examples_in_the_configuration_reference_load(tmp_path: Path) -> None:
+    reference = Path(__file__).parents[2] / "docs" / "configuration.md"
+    blocks = reference.read_text(encoding="utf-8").split("```toml\n")[1:]
+    environ = {
+        "EXAMPLE_WIRE_PASSWORD": "pw",
+        "EXAMPLE_WIRE_TOKEN": "t",
+        "MONITOR_SMTP_PASSWORD": "pw",
+    }
+    examples = [block.split("```")[0] for block in blocks]
+    assert len(examples) == 3
+    for example in examples:
+        assert isinstance(load(tmp_path, example, environ), Settings)
