@@ -164,8 +164,7 @@ def http_url_problem(url: str) -> str | None:
     """Why `url` is not an acceptable feed/base URL, or None. Never echoes the URL itself."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 -- raises ValueError for a junk port
+        host, _port = parts.hostname, parts.port  # .port raises ValueError for a junk port
     except ValueError:
         return "not an http(s) URL"
     if parts.scheme not in ("http", "https") or not host:

@@ -174,6 +174,7 @@ def test_the_documented_example_loads_with_every_value(tmp_path: Path) -> None:
         ),
         ('[[feeds]]\nurl = "ftp://a.example/rss"', "feeds[0].url: not an http(s) URL"),
         ('[[feeds]]\nurl = "https://"', "feeds[0].url: not an http(s) URL"),
+        ('[[feeds]]\nurl = "https://a.example:99999/rss"', "feeds[0].url: not an http(s) URL"),
         ("[[feeds]]\nname = 'x'", "feeds[0].url: missing"),
         (
             FEED + 'tier = "blog"',
