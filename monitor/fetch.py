@@ -10,15 +10,17 @@ inflated here with a cap on decoded bytes, and the whole fetch runs under one wa
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from monitor.config import FetchSettings
+from monitor.config import FeedConfig, FetchSettings
 from monitor.errors import FetchError
 from monitor.netguard import GuardedTransport
 from monitor.types import Feed, FetchResult
@@ -61,13 +63,16 @@ class Fetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def fetch(self, feed: Feed, *, conditional: bool = True) -> FetchResult:
-        host = urlsplit(feed.url).hostname or ""
+    async def fetch(
+        self, feed: Feed, *, conditional: bool = True, headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
+        """Fetch `feed.target_url`; `headers` (credentials, extra headers) go to its origin only."""
+        host = urlsplit(feed.target_url).hostname or ""
         async with self._global, self._per_host[host]:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.settings.timeout_s):
-                    result = await self._follow(feed, conditional)
+                    result = await self._follow(feed, conditional, headers or {})
             except TimeoutError:
                 result = _failure(feed.url, f"timed out after {self.settings.timeout_s:g}s")
             except httpx.HTTPError as e:
@@ -76,21 +81,27 @@ class Fetcher:
                 result = _failure(feed.url, str(e))
             return _with_elapsed(result, time.monotonic() - started)
 
-    async def _follow(self, feed: Feed, conditional: bool) -> FetchResult:
-        url = feed.url
-        headers = _conditional_headers(feed) if conditional else {}
+    async def _follow(self, feed: Feed, conditional: bool, extra: Mapping[str, str]) -> FetchResult:
+        url = feed.target_url
+        origin = _origin(url)
+        permanent = True
         for _hop in range(MAX_REDIRECTS + 1):
             _check_url(url)
+            headers = {**(extra if _origin(url) == origin else {})}
+            if conditional:
+                headers.update(_conditional_headers(feed))
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
             try:
                 if response.status_code not in REDIRECT_STATUSES:
-                    return await self._finish(feed.url, url, response)
+                    result = await self._finish(feed.url, url, response)
+                    return replace(result, permanent_redirect=permanent and url != feed.target_url)
                 location = response.headers.get("location")
             finally:
                 await response.aclose()
             if not location:
                 raise FetchError(f"HTTP {response.status_code} redirect without a Location")
+            permanent = permanent and response.status_code in (301, 308)
             url = urljoin(url, location)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
@@ -104,7 +115,7 @@ class Fetcher:
             headers=dict(response.headers),
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
-            final_url=final_url if final_url != feed_url else None,
+            final_url=final_url,
             error=None if status in (200, 304) else _describe_status(response),
         )
 
@@ -113,6 +124,23 @@ def _default_transport(settings: FetchSettings, limits: httpx.Limits) -> httpx.A
     if settings.allow_private_networks:
         return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
     return GuardedTransport(limits)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def request_headers(feed: FeedConfig) -> dict[str, str]:
+    """A configured feed's extra headers and credentials (secrets resolved at config load)."""
+    headers = dict(feed.headers)
+    auth = feed.auth
+    if auth is not None and auth.kind == "bearer":
+        headers["Authorization"] = f"Bearer {auth.secret}"
+    elif auth is not None and auth.kind == "basic":
+        token = base64.b64encode(f"{auth.username}:{auth.secret}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    return headers
 
 
 def _conditional_headers(feed: Feed) -> dict[str, str]:

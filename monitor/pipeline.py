@@ -21,12 +21,12 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from monitor import feed_state, schedule
+from monitor import feed_health, feed_state, schedule
 from monitor.config import Settings
 from monitor.errors import ParseError
 from monitor.fetch import Fetcher
@@ -68,6 +68,7 @@ class PollContext:
     clock: Callable[[], datetime]
     rng: random.Random = field(default_factory=random.Random)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    feed_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,8 +133,13 @@ async def poll_feed(ctx: PollContext, feed: Feed) -> FeedResult:
     began = time.monotonic()
     try:
         conditional = not schedule.needs_unconditional(ctx.clock(), feed.last_unconditional_at)
-        fetched = await ctx.fetcher.fetch(feed, conditional=conditional)
-        result = _decide(ctx, feed, fetched, unconditional=not conditional)
+        headers = ctx.feed_headers.get(feed.url)
+        fetched = await ctx.fetcher.fetch(feed, conditional=conditional, headers=headers)
+        now = ctx.clock()
+        outcome, items = _decide(ctx, feed, fetched, now)
+        result = _result(feed, fetched, now, outcome, ctx.settings.email.admin, items)
+        if not conditional and fetched.status in (200, 304):
+            result = replace(result, unconditional=True)
     except Exception:
         log.critical("feed_bug feed_url=%s", feed.url, exc_info=True)
         raise
@@ -150,38 +156,27 @@ async def poll_feed(ctx: PollContext, feed: Feed) -> FeedResult:
 
 
 def _decide(
-    ctx: PollContext, feed: Feed, fetched: FetchResult, *, unconditional: bool
-) -> FeedResult:
-    now = ctx.clock()
+    ctx: PollContext, feed: Feed, fetched: FetchResult, now: datetime
+) -> tuple[feed_state.Outcome, tuple[NewItem, ...]]:
     fs = ctx.settings.fetch
     if fetched.error is not None:
-        outcome = feed_state.after_failure(
-            feed,
-            fetched.error,
-            now,
-            fs,
-            ctx.rng,
-            status=fetched.status,
-            retry_after=fetched.headers.get("retry-after"),
+        retry_after = fetched.headers.get("retry-after")
+        failed = feed_state.after_failure(
+            feed, fetched.error, now, fs, ctx.rng, status=fetched.status, retry_after=retry_after
         )
-        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+        return failed, ()
     if fetched.status == 304 or fetched.body is None:
-        outcome = feed_state.after_success(feed, fetched, now, fs)
-        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+        return feed_state.after_success(feed, fetched, now, fs), ()
     try:
-        parsed = parse_feed(fetched.body, fetched.headers, fetched.final_url or feed.url)
+        parsed = parse_feed(fetched.body, fetched.headers, fetched.final_url or feed.target_url)
     except ParseError as e:
-        outcome = feed_state.after_failure(feed, f"unparseable feed: {e}", now, fs, ctx.rng)
-        return _result(feed, fetched, now, outcome, unconditional=unconditional)
+        return feed_state.after_failure(feed, f"unparseable feed: {e}", now, fs, ctx.rng), ()
     published = [e.published_at for e in parsed.entries if e.published_at is not None]
     outcome = feed_state.after_success(
         feed, fetched, now, fs, ttl_s=parsed.ttl_s, published=published
     )
-    items = tuple(
-        _enrich_and_match(ctx, feed, entry, now)
-        for entry in _new_entries(ctx, feed, parsed.entries)
-    )
-    return _result(feed, fetched, now, outcome, unconditional=unconditional, items=items)
+    fresh = _new_entries(ctx, feed, parsed.entries)
+    return outcome, tuple(_enrich_and_match(ctx, feed, entry, now) for entry in fresh)
 
 
 def _new_entries(ctx: PollContext, feed: Feed, entries: Sequence[Entry]) -> list[Entry]:
@@ -216,10 +211,10 @@ def _result(
     fetched: FetchResult,
     now: datetime,
     outcome: feed_state.Outcome,
-    *,
-    unconditional: bool,
-    items: tuple[NewItem, ...] = (),
+    admin: str,
+    items: tuple[NewItem, ...],
 ) -> FeedResult:
+    health = feed_health.health_after(feed, outcome, now, len(items))
     return FeedResult(
         feed_id=feed.id,
         lease_token=feed.lease_token or "",
@@ -230,7 +225,12 @@ def _result(
         error_count=outcome.error_count,
         etag=outcome.etag,
         last_modified=outcome.last_modified,
-        unconditional=unconditional and fetched.status in (200, 304),
         items=items,
         disabled_reason=outcome.disabled_reason,
+        redirect=outcome.redirect,
+        failing_since=outcome.failing_since,
+        typical_gap_s=outcome.typical_gap_s,
+        health=health,
+        host_backoff_until=outcome.host_backoff_until,
+        outbox=feed_health.health_report(feed, health, outcome, now, admin),
     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import httpx
 
 from monitor.config import Settings
-from monitor.fetch import Fetcher
+from monitor.fetch import Fetcher, request_headers
 from monitor.pipeline import Matcher, PollContext, Tagger
 from monitor.store.base import Store
 
@@ -58,4 +58,5 @@ async def poll_context(
             owner=worker_name(settings),
             clock=clock,
             rng=random.Random(),
+            feed_headers={f.url: request_headers(f) for f in settings.feeds},
         )

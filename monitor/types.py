@@ -38,6 +38,20 @@ class Feed:
     disabled_reason: str | None = None
     items_seen: int = 0
     lease_token: str | None = None
+    host: str = ""
+    fetch_url: str | None = None
+    redirect_url: str | None = None
+    redirect_first_seen_at: datetime | None = None
+    redirect_count: int = 0
+    failing_since: datetime | None = None
+    last_new_item_at: datetime | None = None
+    typical_gap_s: float | None = None
+    health: str | None = None
+
+    @property
+    def target_url(self) -> str:
+        """Where to fetch: the adopted permanent-redirect target, else the configured URL."""
+        return self.fetch_url or self.url
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     final_url: str | None = None
+    permanent_redirect: bool = False
     error: str | None = None
     retry_after_s: float | None = None
     elapsed_s: float = 0.0
@@ -149,8 +164,28 @@ class NewItem:
 
 
 @dataclass(frozen=True)
+class OutboxMessage:
+    """A message to send later, written in the same transaction as what caused it."""
+
+    kind: str  # alert | digest | feed_health
+    recipient: str
+    dedupe_key: str
+    payload: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class RedirectState:
+    """Permanent redirects are adopted only after being seen consistently (DESIGN §5.4)."""
+
+    fetch_url: str | None = None
+    candidate: str | None = None
+    first_seen_at: datetime | None = None
+    count: int = 0
+
+
+@dataclass(frozen=True)
 class FeedResult:
-    """Everything a poll decided about one feed, written in one transaction (fenced by the lease)."""
+    """Everything a poll decided about one feed, written in one transaction fenced by the lease."""
 
     feed_id: int
     lease_token: str
@@ -164,6 +199,12 @@ class FeedResult:
     unconditional: bool = False
     items: tuple[NewItem, ...] = ()
     disabled_reason: str | None = None
+    redirect: RedirectState = field(default_factory=RedirectState)
+    failing_since: datetime | None = None
+    typical_gap_s: float | None = None
+    health: str | None = None
+    host_backoff_until: datetime | None = None
+    outbox: tuple[OutboxMessage, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -232,9 +232,13 @@ def _due_query(
     now: str, limit: int, ignore_schedule: bool, urls: Sequence[str]
 ) -> tuple[str, list[Any]]:
     """Due feeds, oldest next check first. Named URLs are a manual override: schedule and
-    disabled state are ignored; a live lease held by anyone is always respected."""
-    where = ["(lease_until IS NULL OR lease_until <= ?)"]
-    params: list[Any] = [now]
+    disabled state are ignored; a live lease held by anyone, and a host's Retry-After, are
+    always respected."""
+    where = [
+        "(lease_until IS NULL OR lease_until <= ?)",
+        "host NOT IN (SELECT host FROM host_backoff WHERE until > ?)",
+    ]
+    params: list[Any] = [now, now]
     if urls:
         where.append(f"url IN ({','.join('?' * len(urls))})")
         params += list(urls)

@@ -75,6 +75,15 @@ def feed_from_row(row: sqlite3.Row) -> Feed:
         disabled_reason=row["disabled_reason"],
         items_seen=row["items_seen"],
         lease_token=row["lease_token"],
+        host=row["host"],
+        fetch_url=row["fetch_url"],
+        redirect_url=row["redirect_url"],
+        redirect_first_seen_at=dt_or_none(row["redirect_first_seen_at"]),
+        redirect_count=row["redirect_count"],
+        failing_since=dt_or_none(row["failing_since"]),
+        last_new_item_at=dt_or_none(row["last_new_item_at"]),
+        typical_gap_s=row["typical_gap_s"],
+        health=row["health"],
     )
 
 

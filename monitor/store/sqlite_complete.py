@@ -8,12 +8,14 @@ same result twice changes nothing users see.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from monitor.errors import LeaseLost
 from monitor.store.sqlite_codec import hits_json, json_list, places_json, ts, ts_or_none
-from monitor.types import FeedResult, Item, NewItem
+from monitor.types import FeedResult, Item, NewItem, OutboxMessage
 
 REMOVED_FROM_CONFIG = "removed from config"
 
@@ -28,6 +30,9 @@ UPDATE feeds SET
                                  ELSE last_unconditional_at END,
     disabled_reason = CASE WHEN disabled_reason = :removed THEN disabled_reason
                            ELSE :disabled_reason END,
+    fetch_url = :fetch_url, redirect_url = :redirect_url,
+    redirect_first_seen_at = :redirect_first_seen_at, redirect_count = :redirect_count,
+    failing_since = :failing_since, typical_gap_s = :typical_gap_s, health = :health,
     lease_owner = NULL, lease_until = NULL, lease_token = NULL
 WHERE id = :feed_id AND lease_token = :token
 """
@@ -48,6 +53,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 def complete(conn: sqlite3.Connection, result: FeedResult, owner: str) -> int:
     """Write `result`; return how many items were new. Raises LeaseLost, having written nothing."""
     _fence(conn, result, owner)
+    _host_backoff(conn, result)
+    enqueue(conn, result.outbox, result.checked_at)
     new = sum(_store_item(conn, result, entry) for entry in result.items)
     if new:
         conn.execute(
@@ -56,6 +63,32 @@ def complete(conn: sqlite3.Connection, result: FeedResult, owner: str) -> int:
             (ts(result.checked_at), result.feed_id, result.feed_id),
         )
     return new
+
+
+def enqueue(conn: sqlite3.Connection, messages: Sequence[OutboxMessage], now: datetime) -> None:
+    """Outbox rows, once each: the dedupe key makes a repeated completion a no-op."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO outbox (kind, recipient, dedupe_key, payload, created_at, "
+        "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (m.kind, m.recipient, m.dedupe_key, json.dumps(dict(m.payload)), ts(now), ts(now))
+            for m in messages
+        ],
+    )
+
+
+def _host_backoff(conn: sqlite3.Connection, result: FeedResult) -> None:
+    """A server's Retry-After holds for every feed on its host, not just the one that asked."""
+    if result.host_backoff_until is None:
+        return
+    conn.execute(
+        "INSERT INTO host_backoff (host, until, reason) "
+        "SELECT host, :until, :reason FROM feeds WHERE id = :feed_id AND host != '' "
+        "ON CONFLICT (host) DO UPDATE SET until = MAX(until, excluded.until), "
+        "reason = excluded.reason",
+        {"until": ts(result.host_backoff_until), "reason": result.error or "",
+         "feed_id": result.feed_id},
+    )
 
 
 def _fence(conn: sqlite3.Connection, result: FeedResult, owner: str) -> None:
@@ -72,6 +105,13 @@ def _fence(conn: sqlite3.Connection, result: FeedResult, owner: str) -> None:
         "removed": REMOVED_FROM_CONFIG,
         "feed_id": result.feed_id,
         "token": result.lease_token,
+        "fetch_url": result.redirect.fetch_url,
+        "redirect_url": result.redirect.candidate,
+        "redirect_first_seen_at": ts_or_none(result.redirect.first_seen_at),
+        "redirect_count": result.redirect.count,
+        "failing_since": ts_or_none(result.failing_since),
+        "typical_gap_s": result.typical_gap_s,
+        "health": result.health,
     }
     if conn.execute(_FENCE, params).rowcount != 1:
         raise LeaseLost(f"feed {result.feed_id}: lease {result.lease_token} not held by {owner}")

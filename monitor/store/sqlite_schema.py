@@ -31,9 +31,13 @@ CREATE TABLE feeds (
     error_count INTEGER NOT NULL DEFAULT 0,
     disabled_reason TEXT,
     items_seen INTEGER NOT NULL DEFAULT 0,
+    fetch_url TEXT,
     redirect_url TEXT,
     redirect_first_seen_at TEXT,
     redirect_count INTEGER NOT NULL DEFAULT 0,
+    failing_since TEXT,
+    typical_gap_s REAL,
+    health TEXT,
     lease_owner TEXT,
     lease_until TEXT,
     lease_token TEXT,
@@ -170,6 +174,7 @@ _INDEXES = (
     "CREATE INDEX stories_last_seen ON stories (last_seen_at)",
     "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending'",
     "CREATE INDEX cycles_finished ON cycles (finished_at)",
+    "CREATE INDEX feeds_host ON feeds (host)",
 )
 
 
