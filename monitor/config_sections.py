@@ -265,8 +265,10 @@ def _regions(readers: list[TableReader]) -> tuple[RegionConfig, ...]:
     first_at: dict[str, str] = {}
     for r in readers:
         region = RegionConfig(name=r.required_string("name"), countries=r.strings("countries"))
-        if not region.countries and not r.has("countries"):
+        if not r.has("countries"):
             r.problem("countries", "missing")
+        elif r.table["countries"] == []:
+            r.problem("countries", "must list at least one country")
         _note_duplicate(r, region.name.casefold(), first_at)
         r.report_unknown()
         regions.append(region)

@@ -223,6 +223,10 @@ def test_the_documented_example_loads_with_every_value(tmp_path: Path) -> None:
         ),
         ("[[regions]]\nname = 'Levant'", "regions[0].countries: missing"),
         (
+            "[[regions]]\nname = 'Levant'\ncountries = []",
+            "regions[0].countries: must list at least one country",
+        ),
+        (
             "[[regions]]\nname = 'L'\ncountries = ['SY']\n"
             "[[regions]]\nname = 'l'\ncountries = ['LB']",
             "regions[1].name: duplicate of regions[0].name",
