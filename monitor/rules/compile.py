@@ -81,7 +81,7 @@ class Matcher:
         for index, query in enumerate(queries):
             nnf = to_nnf(query)
             predicates.append(compiler.predicate(nnf))
-            for word in _triggers(nnf) or ():
+            for word in trigger_words(nnf) or ():
                 triggers.setdefault(patterns.id(word), []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
         return cls(queries, patterns, fields, predicates, frozen)
@@ -119,7 +119,7 @@ def _word_cost(word: Word) -> float:
     return (3.0 if word.prefix else 1.0) / len(word.text)
 
 
-def _triggers(node: Node) -> frozenset[Word] | None:
+def trigger_words(node: Node) -> frozenset[Word] | None:
     """Words one of which must be hit for `node` (in NNF) to be true; None: no such set."""
     if isinstance(node, Not):
         return None
@@ -128,7 +128,7 @@ def _triggers(node: Node) -> frozenset[Word] | None:
     if isinstance(node, Near):
         options = [_alternatives_triggers(alts) for alts in node.operands]
         return min(options, key=_set_cost)
-    children = [_triggers(child) for child in node.children]
+    children = [trigger_words(child) for child in node.children]
     if isinstance(node, Or):
         if any(c is None for c in children):
             return None
@@ -140,7 +140,7 @@ def _triggers(node: Node) -> frozenset[Word] | None:
 def _alternatives_triggers(alternatives: Sequence[Term]) -> frozenset[Word]:
     found: frozenset[Word] = frozenset()
     for term in alternatives:
-        found |= _triggers(term) or frozenset()
+        found |= trigger_words(term) or frozenset()
     return found
 
 

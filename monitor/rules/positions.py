@@ -47,8 +47,14 @@ def near_choices(operands: Sequence[Sequence[Span]], slop: int) -> Iterator[tupl
 
 
 def _within(spans: list[Span], low: int, high: int) -> list[Span]:
-    begin = bisect.bisect_left(spans, (low, low))
-    return [s for s in spans[begin:] if s[0] <= high and s[1] <= high]
+    found = []
+    for index in range(bisect.bisect_left(spans, (low, low)), len(spans)):
+        span = spans[index]
+        if span[0] > high:
+            break
+        if span[1] <= high:
+            found.append(span)
+    return found
 
 
 def _choose(
