@@ -4,71 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from monitor.config import FeedConfig, FetchSettings, RuleConfig, Settings, WorkerSettings
-from monitor.pipeline import poll_cycle
+from monitor.config import FeedConfig
 from monitor.runtime import poll_context
-from monitor.store import open_store
 from monitor.store.base import Store
 from tests.support.feed_server import FeedServer, Route, rss
-
-GREEN_ZONE = (
-    "gz-1",
-    "Rockets hit Baghdad's Green Zone",
-    "BAGHDAD (AM) - Two rockets struck near the U.S. Embassy in Baghdad; C-RAM fired.",
-)
-FOOTBALL = ("fb-1", "Striker scores a rocket from 30 yards", "A stunning goal in the derby match.")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def make_settings(tmp_path: Path, feeds: list[FeedConfig], timeout_s: float = 5.0) -> Settings:
-    return Settings(
-        path=tmp_path / "monitor.toml",
-        fetch=FetchSettings(
-            interval_s=600, min_interval_s=60, timeout_s=timeout_s, allow_private_networks=True
-        ),
-        worker=WorkerSettings(name="test-worker", lease_s=120),
-        feeds=tuple(feeds),
-        rules=(
-            RuleConfig(
-                name="iraq-attacks",
-                query='(rocket* OR drone* OR "C-RAM") AND NOT (football OR goal OR match)',
-                regions=("IQ",),
-                severity="urgent",
-                recipients=("duty@example.org",),
-            ),
-        ),
-    )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = open_store("sqlite:///monitor.db", tmp_path)
-    s.migrate()
-    return s
-
-
-def poll(settings: Settings, store: Store, clock: Clock, urls: tuple[str, ...] = ()) -> object:
-    async def go() -> object:
-        store.sync_feeds(settings.feeds, clock())
-        async with poll_context(settings, store, clock=clock) as ctx:
-            return await poll_cycle(ctx, urls)
-
-    return asyncio.run(go())
+from tests.support.polling import FOOTBALL, GREEN_ZONE, Clock, make_settings, poll
 
 
 def test_it_stores_new_items_and_the_matches_of_a_feed(
