@@ -74,6 +74,8 @@ def after_success(
 ) -> Outcome:
     etag, last_modified = validators(feed, fetched)
     gaps = schedule.publish_gaps(published)
+    # An interval set on the feed itself is the analyst's decision: it is not adapted.
+    adaptive_gaps = () if feed.interval_s else gaps
     next_at = schedule.next_check_after_success(
         now,
         interval_of(feed, settings),
@@ -81,7 +83,7 @@ def after_success(
         settings.max_interval_s,
         ttl_s=ttl_s,
         max_age_s=schedule.cache_lifetime_s(fetched.headers, now),
-        publish_gaps_s=gaps,
+        publish_gaps_s=adaptive_gaps,
     )
     return Outcome(
         next_at,

@@ -62,11 +62,13 @@ def next_check_after_success(
 ) -> datetime:
     """When to poll a feed that just answered: adaptive to how often it really publishes.
 
+    We look twice per typical gap between items, so a new item waits at most about half a gap.
     Without publication history the configured interval is used. A publisher's hint (RSS `ttl`,
     `Cache-Control: max-age`, `Expires`) only ever lengthens the interval: it asks us to come
     back later, never sooner. The result stays within [min_interval, max_interval].
     """
-    delay = median_gap_s(publish_gaps_s) or interval_s
+    median = median_gap_s(publish_gaps_s)
+    delay = median / 2 if median else interval_s
     hints = [hint for hint in (ttl_s, max_age_s) if hint is not None]
     if hints:
         delay = max(delay, *hints)
