@@ -1,0 +1,206 @@
+"""Text side of story fingerprints: wire boilerplate, folding, tokens, names and numbers (pure).
+
+    raw title / summary
+      └► strip_boilerplate   "UPDATE 2-", "BREAKING:", "BAGHDAD, Nov 3 (Reuters) -" → markers
+          └► fold            casefold, accents and Latin letters folded, punctuation → space
+              └► tokens      number words → digits, stop words dropped, plural "s" stripped
+    names   = capitalised words in running text (not sentence-initial, not Title-Case headlines)
+    numbers = digit tokens that are not years
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+_MARKER = re.compile(
+    r"^\s*(?:(?P<update>UPDATE(?:D)?(?:\s*\d+)?|WRAPUP(?:\s*\d+)?|LEAD(?:\s*\d+)?)"
+    r"|(?P<breaking>BREAKING(?:\s+NEWS)?|URGENT|FLASH|NEWSALERT)"
+    r"|(?P<other>REFILE|CORRECTED|EXCLUSIVE|ANALYSIS|FACTBOX|RPT|WATCH|LIVE|VIDEO))"
+    r"\s*(?:[:\-\u2013\u2014|]+\s*|\s+(?=[A-Z\d]))",
+)
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Za-z\u00c0-\u024f.'\- ]{1,40}"
+    r"(?:,\s*[A-Za-z\u00c0-\u024f.'\- ]{1,30}){0,2}"
+    r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*"
+    r"\((?:Reuters|AFP|AP|dpa|DPA|Xinhua|Anadolu|IANS|ANI|UPI|Bloomberg|EFE|ANSA|Kyodo|Yonhap|"
+    r"PTI|TASS|IRNA|SANA|WAFA|MENA)\)\s*[-\u2013\u2014:]+\s*",
+)
+_CAPS_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z\u00c0-\u00de.'\- ]{2,30}(?:,\s*[A-Za-z .]{2,20})?\s*[\u2013\u2014-]+\s+"
+)
+_AGENCY_TAIL = re.compile(r"\s*[-\u2013\u2014|]\s*(?:Reuters|AFP|AP|Al Jazeera|BBC News|dpa)\s*$")
+_THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?")
+
+_LATIN = str.maketrans(
+    {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "đ": "d", "Đ": "d",
+     "ı": "i", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d", "ħ": "h"},
+)
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just me more
+    most my no nor not now of off on once only or other our out over own same she should so some
+    such than that the their them then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your s t
+    said says say told tell according reported reports report news agency statement statements
+    late early earlier later near amid after new us overnight local official officials source
+    sources least least people monday tuesday wednesday thursday friday saturday sunday today
+    yesterday tonight week weekend day days january february march april may june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    update updated breaking reuters afp ap dpa""".split()
+)
+NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+    "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
+    "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "hundred": "100", "dozen": "12",
+}
+# Capitalised words that are not names: headline verbs and sentence fillers seen capitalised.
+_NOT_NAMES = STOP_WORDS | {"mr", "mrs", "ms", "dr", "sen", "gen", "col", "lt", "st", "president"}
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """A title or lead with wire boilerplate removed, and the markers that were found."""
+
+    text: str
+    update_marker: bool
+    breaking_marker: bool
+
+
+def strip_boilerplate(text: str) -> CleanText:
+    """Drop leading wire markers and datelines ("UPDATE 2-", "BAGHDAD (Reuters) -")."""
+    update = breaking = False
+    while (m := _MARKER.match(text)) is not None:
+        update = update or m.group("update") is not None
+        breaking = breaking or m.group("breaking") is not None
+        text = text[m.end():]
+    for pattern in (_DATELINE, _CAPS_DATELINE, _AGENCY_TAIL):
+        text = pattern.sub("", text, count=1)
+    return CleanText(text.strip(), update, breaking)
+
+
+def fold(text: str) -> str:
+    """Casefold, fold accents and Latin letters to ASCII, punctuation → single spaces."""
+    text = _THOUSANDS.sub("", text.translate(_LATIN))
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", ascii_text.replace("'s ", " ").replace("\u2019s ", " ")).strip()
+
+
+def stem(token: str) -> str:
+    """A light plural stemmer: rockets → rocket, casualties → casualty, buses → bus."""
+    if len(token) <= 3 or not token.endswith("s") or token.endswith("ss"):
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("ses", "xes", "ches", "shes")):
+        return token[:-2]
+    return token[:-1]
+
+
+def tokens(folded: str) -> list[str]:
+    """Content tokens of folded text: number words → digits, stop words dropped, stemmed."""
+    out: list[str] = []
+    for word in folded.split():
+        word = NUMBER_WORDS.get(word, word)
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        out.append(word if word.isdigit() else stem(word))
+    return out
+
+
+def numbers(toks: list[str]) -> frozenset[str]:
+    """Digit tokens except years (1900–2100): the facts an update changes."""
+    return frozenset(t for t in toks if t.isdigit() and not _is_year(t))
+
+
+def _is_year(token: str) -> bool:
+    return len(token) == 4 and 1900 <= int(token) <= 2100
+
+
+def _is_title_case(words: list[str]) -> bool:
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Capitalised words, folded and stemmed, in order. `strong`: nothing else explains the
+    capital (mid-sentence, in a sentence-case headline). `weak`: the capital is explained (sentence
+    start, Title-Case headline) but the word never appears in lower case in the same text."""
+
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+
+
+def names(title: str, lead: str) -> Names:
+    """The names in a title and its lead."""
+    lowered = {w.casefold() for w in _WORD.findall(f"{title} {lead}") if w[0].islower()}
+    strong: list[str] = []
+    weak: list[str] = []
+    for text, headline in ((title, True), (lead, False)):
+        words = [(m.group(), m.start()) for m in _WORD.finditer(text)]
+        title_case = headline and _is_title_case([w for w, _ in words])
+        for word, start in words:
+            if not word[0].isupper():
+                continue
+            before = text[max(0, start - 3) : start].rstrip()
+            explained = title_case or not before or before[-1] in ".!?:;\"'\u201c"
+            if explained and not word.isupper():
+                if word.casefold() in lowered:
+                    continue
+                _add_name(word, weak)
+            else:
+                _add_name(word, strong)
+    return Names(tuple(strong), tuple(n for n in weak if n not in strong))
+
+
+def _add_name(word: str, into: list[str]) -> None:
+    for part in tokens(fold(word)):
+        if part not in _NOT_NAMES and not part.isdigit() and part not in into:
+            into.append(part)
+
+
+# Capitalised words that name no particular place or actor: countries and their adjectives come
+# from pycountry; these are the rest (regions, institutions, irregular demonyms).
+_GENERIC_NAMES = frozenset(
+    """america american us usa uk britain british english french spanish turkish dutch swiss greek
+    welsh irish polish swedish danish finnish norwegian german afghan saudi emirati filipino
+    thai somali congolese lebanese argentine peruvian belgian arab arabic european africa
+    african asia asian middle east west western eastern northern southern central north south
+    gulf ministry government army police president prime minister state province city national
+    international court council party forces force region media agency security defence
+    defense health interior foreign military authority authorities department office capital
+    republic kingdom united nations un eu union people university hospital airport league cup
+    champion championship world premier series tournament final open grand prix""".split()
+)
+_DEMONYM_ENDINGS = ("n", "an", "ian", "ean", "i", "ese", "ish")
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> tuple[frozenset[str], frozenset[str]]:
+    words: set[str] = set()
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                words.update(tokens(fold(name)))
+    stems = {w[:-1] if len(w) > 4 and w[-1] in "aeiouy" else w for w in words}
+    return frozenset(words), frozenset(s for s in stems if len(s) >= 4)
+
+
+def is_generic_name(name: str) -> bool:
+    """A country, a demonym ("iraqi", "ukrainian"), or an institution: not a specific place."""
+    words, stems = _country_words()
+    if name in words or name in _GENERIC_NAMES:
+        return True
+    return any(name[: -len(end)] in stems for end in _DEMONYM_ENDINGS if name.endswith(end))
