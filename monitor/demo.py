@@ -36,13 +36,12 @@ logger = logging.getLogger(__name__)
 DEMO_EPOCH = datetime(2026, 1, 3, 19, 30, tzinfo=UTC)
 
 _ITEM = re.compile(r"[ \t]*<(?P<tag>item|entry)\b[^>]*>.*?</(?P=tag)>[ \t]*\n?", re.S)
-_RELEASE = re.compile(r"[ \t]*<demo:release\b[^>]*>\s*(?P<s>\d+(?:\.\d+)?)\s*"
-                      r"</demo:release>[ \t]*\n?")
+_RELEASE = re.compile(r"[ \t]*<demo:release\b[^>]*>\s*(?P<s>[\d.]+)\s*</demo:release>[ \t]*\n?")
 _NS_DECL = re.compile(r"\s+xmlns:demo\s*=\s*(['\"])urn:monitor:demo\1")
 _ABOUT = re.compile(r"\brdf:about=\"([^\"]*)\"")
 _SEQ_LI = re.compile(r"[ \t]*<rdf:li\s+rdf:resource=\"([^\"]*)\"\s*/>[ \t]*\n?")
-_DATE = re.compile(r"<(?P<tag>pubDate|lastBuildDate|updated|published|dc:date)>"
-                   r"(?P<value>[^<]+)</(?P=tag)>")
+_DATE_TAGS = "pubDate|lastBuildDate|updated|published|dc:date"
+_DATE = re.compile(rf"<(?P<tag>{_DATE_TAGS})>(?P<value>[^<]+)</(?P=tag)>")
 _RFC822_TAGS = frozenset({"pubDate", "lastBuildDate"})
 _ROOT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]")
 _CONTENT_TYPES = {
@@ -108,9 +107,8 @@ def _split_item(block: str, name: str) -> DemoItem:
     release = _RELEASE.search(block)
     if release is None:
         raise ValueError(f"{name}: an item has no demo:release offset: {block.strip()[:80]!r}")
-    about = _ABOUT.search(block)
-    return DemoItem(_RELEASE.sub("", block), float(release.group("s")),
-                    about.group(1) if about else None)
+    about = m.group(1) if (m := _ABOUT.search(block)) else None
+    return DemoItem(_RELEASE.sub("", block), float(release.group("s")), about)
 
 
 def load_feeds(feeds_dir: Path) -> dict[str, DemoFeed]:
@@ -134,11 +132,9 @@ def demo_date_map(wall0: float, speed: float = 1.0) -> DateMap:
 
 
 def _parse_date(tag: str, value: str) -> datetime | None:
+    parse = parsedate_to_datetime if tag in _RFC822_TAGS else datetime.fromisoformat
     try:
-        if tag in _RFC822_TAGS:
-            parsed = parsedate_to_datetime(value.strip())
-        else:
-            parsed = datetime.fromisoformat(value.strip())
+        parsed = parse(value.strip())
     except (TypeError, ValueError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -192,13 +188,17 @@ def _etag_matches(if_none_match: str, etag: str) -> bool:
     return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
 
 
-def conditional_response(body: bytes, content_type: str, last_modified: datetime,
-                         request_headers: Mapping[str, str]) -> Response:
+def conditional_response(
+    body: bytes, content_type: str, last_modified: datetime, request_headers: Mapping[str, str]
+) -> Response:
     """200 with validators, or 304 when the client's validators still hold (RFC 9110 §13.2.2:
     If-None-Match wins; If-Modified-Since is only looked at when it is absent)."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
-    headers = {"ETag": etag, "Last-Modified": format_datetime(last_modified, usegmt=True),
-               "Cache-Control": "no-cache"}
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": "no-cache",
+    }
     asked = {k.lower(): v for k, v in request_headers.items()}
     if "if-none-match" in asked:
         unchanged = _etag_matches(asked["if-none-match"], etag)
@@ -213,8 +213,8 @@ def conditional_response(body: bytes, content_type: str, last_modified: datetime
 
 def _text_response(status: int, text: str) -> Response:
     body = text.encode("utf-8")
-    return Response(status, {"Content-Type": "text/plain; charset=utf-8",
-                             "Content-Length": str(len(body))}, body)
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body))}
+    return Response(status, headers, body)
 
 
 class DemoServer:
@@ -224,16 +224,20 @@ class DemoServer:
     `wall_clock` anchors the served dates (`DEMO_EPOCH` becomes the wall time at `start()`).
     """
 
-    def __init__(self, feeds_dir: Path, clock: Callable[[], float] = time.monotonic,
-                 speed: float = 1.0, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        feeds_dir: Path,
+        clock: Callable[[], float] = time.monotonic,
+        speed: float = 1.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, not {speed}")
         self.feeds = load_feeds(feeds_dir)
         self._clock, self._wall_clock, self._speed = clock, wall_clock, speed
         self._lock = threading.Lock()
         self._t0: float | None = None
-        self._wall_start = 0.0
-        self._skip_s = 0.0
+        self._wall_start = self._skip_s = 0.0
         self._httpd: _DemoHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -259,9 +263,8 @@ class DemoServer:
     def next_release_in(self) -> float | None:
         """Real seconds until the next item is released, None when all are out."""
         now = self.elapsed_s()
-        future = [i.release_s - now for f in self.feeds.values() for i in f.items
-                  if i.release_s > now]
-        return min(future) / self._speed if future else None
+        future = [i.release_s for f in self.feeds.values() for i in f.items if i.release_s > now]
+        return (min(future) - now) / self._speed if future else None
 
     def _date_map(self) -> DateMap:
         with self._lock:
@@ -278,9 +281,8 @@ class DemoServer:
             return _text_response(404, "not found\n")
         date_map = self._date_map()
         text, newest = render_feed(feed, self.elapsed_s(), date_map)
-        last_modified = newest or date_map(DEMO_EPOCH)
-        return conditional_response(text.encode("utf-8"), feed.content_type, last_modified,
-                                    request_headers)
+        modified = newest or date_map(DEMO_EPOCH)
+        return conditional_response(text.encode(), feed.content_type, modified, request_headers)
 
     @property
     def base_url(self) -> str:
@@ -304,12 +306,9 @@ class DemoServer:
             self._t0 = self._clock()
             self._wall_start = self._wall_clock()
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="demo-server",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, name="demo", daemon=True)
         self._thread.start()
-        logger.info("demo_server_started url=%s feeds=%d items=%d duration_s=%.0f",
-                    self.base_url, len(self.feeds),
-                    sum(len(f.items) for f in self.feeds.values()), self.duration_s)
+        logger.info("demo_server_started url=%s duration_s=%.0f", self.base_url, self.duration_s)
         return self.base_url
 
     def stop(self) -> None:
@@ -365,7 +364,6 @@ def write_demo_config(src: Path, dest: Path, base_url: str) -> Path:
         raise ValueError(f"not a loopback demo URL: {base_url!r}")
     base = base_url.rstrip("/") + "/"
     text = src.read_text(encoding="utf-8")
-    tomllib.loads(text)
     text = _LOOPBACK_FEED_URL.sub(lambda _m: base, text)
     text, folders = _absolute_paths(text, src.resolve().parent)
     data = tomllib.loads(text)

@@ -260,8 +260,9 @@ def test_the_green_zone_story_breaks_in_three_feeds_at_different_times() -> None
     assert len(reports) == 3
     assert len(set(reports.values())) == 3
     assert min(reports.values()) > 0
-    am_wire = next(i.text for i in load_feed(FEEDS_DIR / "am-wire.xml").items
-                   if "Green Zone" in i.text)
+    am_wire = next(
+        i.text for i in load_feed(FEEDS_DIR / "am-wire.xml").items if "Green Zone" in i.text
+    )
     assert "BAGHDAD (AM) -" in am_wire
 
 
