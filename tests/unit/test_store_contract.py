@@ -63,16 +63,32 @@ def feeds(*names: str) -> list[FeedConfig]:
 
 
 def item(key: str, *, published: datetime | None = None, geo: GeoTags = NO_GEO) -> Item:
-    return Item(key=key, feed_id=0, source="", title=f"title {key}", summary=f"summary {key}",
-                link=f"https://x.example/{key}", published_at=published, geo=geo)
+    return Item(
+        key=key,
+        feed_id=0,
+        source="",
+        title=f"title {key}",
+        summary=f"summary {key}",
+        link=f"https://x.example/{key}",
+        published_at=published,
+        geo=geo,
+    )
 
 
 def result(feed: Feed, *new: NewItem, at: datetime = T0, **changes: object) -> FeedResult:
     assert feed.lease_token is not None
-    base = FeedResult(feed_id=feed.id, lease_token=feed.lease_token, checked_at=at,
-                      next_check_at=at + timedelta(minutes=10), status=200, error=None,
-                      error_count=0, etag='W/"v1"', last_modified="Wed, 25 Nov 2026 14:00:00 GMT",
-                      items=tuple(new))
+    base = FeedResult(
+        feed_id=feed.id,
+        lease_token=feed.lease_token,
+        checked_at=at,
+        next_check_at=at + timedelta(minutes=10),
+        status=200,
+        error=None,
+        error_count=0,
+        etag='W/"v1"',
+        last_modified="Wed, 25 Nov 2026 14:00:00 GMT",
+        items=tuple(new),
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -86,8 +102,13 @@ def feed_named(store: Store, name: str) -> Feed:
 
 
 def rocket(regions: tuple[str, ...] = ("IQ",)) -> Match:
-    return Match(rule="iraq-attacks", severity="urgent", terms=("rocket*",),
-                 hits=(TermHit("rocket*", "title", 0, 7),), regions=regions)
+    return Match(
+        rule="iraq-attacks",
+        severity="urgent",
+        terms=("rocket*",),
+        hits=(TermHit("rocket*", "title", 0, 7),),
+        regions=regions,
+    )
 
 
 # schema -----------------------------------------------------------------
@@ -111,8 +132,18 @@ def test_a_sqlite_store_creates_its_folder_and_a_wal_mode_file_with_every_table(
     with closing(sqlite3.connect(path)) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"feeds", "items", "stories", "matches", "outbox", "digest_runs", "audit", "cycles",
-            "workers", "host_backoff"} <= tables
+    assert {
+        "feeds",
+        "items",
+        "stories",
+        "matches",
+        "outbox",
+        "digest_runs",
+        "audit",
+        "cycles",
+        "workers",
+        "host_backoff",
+    } <= tables
 
 
 def test_a_sqlite_store_enforces_foreign_keys(tmp_path: Path) -> None:
@@ -150,16 +181,18 @@ def test_feeds_not_yet_due_are_claimed_only_when_the_schedule_is_ignored(store: 
     feed = claim_one(store, "https://a.example/rss")
     assert store.complete_feed(result(feed, next_check_at=T0 + timedelta(hours=1)), "w1")
     assert store.claim_due_feeds(T0 + timedelta(minutes=1), "w1", LEASE_S, 10) == []
-    forced = store.claim_due_feeds(T0 + timedelta(minutes=1), "w1", LEASE_S, 10,
-                                   ignore_schedule=True)
+    forced = store.claim_due_feeds(
+        T0 + timedelta(minutes=1), "w1", LEASE_S, 10, ignore_schedule=True
+    )
     assert [f.name for f in forced] == ["A"]
 
 
 def test_disabled_feeds_are_claimed_only_when_named(store: Store) -> None:
     store.sync_feeds(feeds("A", "B"), T0)
     store.sync_feeds(feeds("A"), T0)
-    assert [f.name for f in store.claim_due_feeds(T0, "w1", LEASE_S, 10,
-                                                  ignore_schedule=True)] == ["A"]
+    assert [f.name for f in store.claim_due_feeds(T0, "w1", LEASE_S, 10, ignore_schedule=True)] == [
+        "A"
+    ]
     named = store.claim_due_feeds(T0, "w1", LEASE_S, 10, urls=["https://b.example/rss"])
     assert [(f.name, f.disabled_reason) for f in named] == [("B", "removed from config")]
 
@@ -202,13 +235,17 @@ def test_completing_with_the_held_lease_writes_items_matches_and_feed_state(
     assert store.complete_feed(done, "w1") is True
     after = feed_named(store, "A")
     assert (after.last_status, after.etag, after.last_modified) == (
-        200, 'W/"v1"', "Wed, 25 Nov 2026 14:00:00 GMT")
+        200,
+        'W/"v1"',
+        "Wed, 25 Nov 2026 14:00:00 GMT",
+    )
     assert after.last_fetched_at == after.last_unconditional_at == T0
     assert after.next_check_at == T0 + timedelta(minutes=10)
     assert (after.items_seen, after.lease_token) == (2, None)
     assert store.seen_keys(feed.id, ["k1", "k2", "k3"]) == {"k1", "k2"}
     assert [(m.rule, m.terms, m.regions) for m in store.list_matches()] == [
-        ("iraq-attacks", ("rocket*",), ("IQ",))]
+        ("iraq-attacks", ("rocket*",), ("IQ",))
+    ]
 
 
 def test_completing_with_a_stale_token_writes_nothing(store: Store) -> None:
@@ -247,7 +284,10 @@ def test_an_error_result_keeps_items_and_records_the_error(store: Store) -> None
     assert store.complete_feed(failed, "w1")
     after = feed_named(store, "A")
     assert (after.last_status, after.last_error, after.error_count) == (
-        None, "connection refused", 1)
+        None,
+        "connection refused",
+        1,
+    )
     assert (after.etag, after.items_seen) == (None, 1)
 
 
@@ -312,8 +352,9 @@ def poll(store: Store, name: str, *new: NewItem, at: datetime = T0) -> Feed:
 
 
 def hit(key: str, *matches: Match, primary: str | None = None) -> NewItem:
-    return NewItem(item(key, geo=GeoTags(countries=(primary,) if primary else (), primary=primary)),
-                   matches)
+    return NewItem(
+        item(key, geo=GeoTags(countries=(primary,) if primary else (), primary=primary)), matches
+    )
 
 
 def test_matches_are_listed_newest_first_with_their_item_feed_and_story(store: Store) -> None:
@@ -322,9 +363,15 @@ def test_matches_are_listed_newest_first_with_their_item_feed_and_story(store: S
     newest, oldest = store.list_matches()
     assert (newest.title, oldest.title) == ("title new", "title old")
     assert (newest.source, newest.link, newest.severity) == (
-        "Wire", "https://x.example/new", "urgent")
+        "Wire",
+        "https://x.example/new",
+        "urgent",
+    )
     assert (newest.matched_at, newest.primary_region, newest.status) == (
-        T0 + timedelta(hours=1), "IQ", "new")
+        T0 + timedelta(hours=1),
+        "IQ",
+        "new",
+    )
     assert newest.story_id is not None and newest.story_outlets == 1
     assert newest.story_id != oldest.story_id
     assert [m.title for m in store.list_matches(limit=1)] == ["title new"]
@@ -333,25 +380,38 @@ def test_matches_are_listed_newest_first_with_their_item_feed_and_story(store: S
 def test_matches_are_filtered_by_time_rule_region_and_status(store: Store) -> None:
     other = Match(rule="kyiv", severity="normal", terms=("drone",), regions=("UA",))
     poll(store, "Wire", hit("a", rocket(), primary="IQ"), at=T0)
-    poll(store, "Wire", hit("b", rocket(regions=("SY",)), other, primary="LB"),
-         at=T0 + timedelta(hours=2))
+    poll(
+        store,
+        "Wire",
+        hit("b", rocket(regions=("SY",)), other, primary="LB"),
+        at=T0 + timedelta(hours=2),
+    )
     recent = store.list_matches(since=T0 + timedelta(hours=1))
     assert [(m.rule, m.title) for m in recent] == [("kyiv", "title b"), ("iraq-attacks", "title b")]
     assert [m.title for m in store.list_matches(rule="kyiv")] == ["title b"]
     assert sorted(m.title for m in store.list_matches(region="IQ")) == ["title a"]
     assert sorted((m.rule, m.title) for m in store.list_matches(region="LB")) == [
-        ("iraq-attacks", "title b"), ("kyiv", "title b")]
+        ("iraq-attacks", "title b"),
+        ("kyiv", "title b"),
+    ]
     assert [m.rule for m in store.list_matches(region="UA")] == ["kyiv"]
     assert len(store.list_matches(status="new")) == 3
     assert store.list_matches(status="starred") == []
 
 
 def test_items_come_back_newest_first_with_their_places(store: Store) -> None:
-    geo = GeoTags(countries=("IQ", "US"), primary="IQ",
-                  places=(Place("Baghdad", "IQ", 10, 17), Place("Green Zone", "IQ", 0, 10,
-                                                                   field="title")))
-    poll(store, "Wire", NewItem(item("dated", published=T0 - timedelta(days=3), geo=geo)),
-         NewItem(item("undated")), at=T0)
+    geo = GeoTags(
+        countries=("IQ", "US"),
+        primary="IQ",
+        places=(Place("Baghdad", "IQ", 10, 17), Place("Green Zone", "IQ", 0, 10, field="title")),
+    )
+    poll(
+        store,
+        "Wire",
+        NewItem(item("dated", published=T0 - timedelta(days=3), geo=geo)),
+        NewItem(item("undated")),
+        at=T0,
+    )
     poll(store, "Wire", NewItem(item("later")), at=T0 + timedelta(hours=1))
     items = list(store.iter_items())
     assert [i.key for i in items] == ["later", "undated", "dated"]
@@ -377,9 +437,10 @@ def test_each_new_item_starts_a_story_with_its_outlet(store: Store) -> None:
     poll(store, "Wire", hit("a", rocket(), primary="IQ"), at=T0)
     poll(store, "Other", hit("b", primary="UA"), at=T0 + timedelta(hours=2))
     stories = store.list_stories()
-    assert [(s.title, s.outlets, s.outlet_count, s.primary_region, s.updated)
-            for s in stories] == [("title b", ("Other",), 1, "UA", False),
-                                  ("title a", ("Wire",), 1, "IQ", False)]
+    assert [(s.title, s.outlets, s.outlet_count, s.primary_region, s.updated) for s in stories] == [
+        ("title b", ("Other",), 1, "UA", False),
+        ("title a", ("Wire",), 1, "IQ", False),
+    ]
     assert (stories[1].first_seen, stories[1].last_seen) == (T0, T0)
     [match] = store.list_matches()
     assert (match.story_id, (match.item_id,)) == (stories[1].id, stories[1].item_ids)
@@ -391,8 +452,9 @@ def test_each_new_item_starts_a_story_with_its_outlet(store: Store) -> None:
 def test_the_last_recorded_cycle_is_returned(store: Store) -> None:
     assert store.last_cycle() is None
     first = CycleStats(T0, T0 + timedelta(seconds=5), feeds=3, new_items=4, matches=1, errors=1)
-    second = CycleStats(T0 + timedelta(minutes=1), T0 + timedelta(minutes=1, seconds=2),
-                        feeds=2, lost_leases=1)
+    second = CycleStats(
+        T0 + timedelta(minutes=1), T0 + timedelta(minutes=1, seconds=2), feeds=2, lost_leases=1
+    )
     store.record_cycle(first)
     store.record_cycle(second)
     assert store.last_cycle() == second

@@ -1,0 +1,140 @@
+"""`monitor demo`: the offline demo — sample feeds served on loopback, the real worker polling them.
+
+The demo server releases its sample items over about two minutes; the worker polls every few
+seconds and each new match is printed as it arrives. When every item is out and polled, the
+full table of matches is printed and the demo ends (Ctrl-C ends it earlier).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from monitor.cli.context import command_config_option, fail_usage
+from monitor.cli.output import matches_table
+from monitor.config import DatabaseSettings, Settings
+from monitor.store.base import Store
+from monitor.types import StoredMatch
+
+if TYPE_CHECKING:
+    from monitor.demo import DemoServer
+    from monitor.worker import Worker
+
+REPORT_EVERY_S = 1.0
+
+
+def register(group: click.Group) -> None:
+    group.add_command(demo)
+
+
+@click.command()
+@click.option("--fast", is_flag=True, help="Release every sample item at once, poll once, exit.")
+@click.option("--speed", type=click.FloatRange(min=0.1), default=1.0, help="Release speed-up.")
+@click.option(
+    "--var-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/demo"),
+    show_default=True,
+    help="Throw-away folder for the database and mail (emptied first).",
+)
+@command_config_option
+def demo(fast: bool, speed: float, var_dir: Path) -> None:
+    """Offline demo: serve the bundled sample feeds on loopback and watch matches arrive."""
+    from monitor.demo import DemoServer, default_demo_dir, write_demo_config
+
+    source = default_demo_dir()
+    if not (source / "demo.toml").is_file():
+        fail_usage([f"{source}: the demo material (config/demo) is not there"])
+    _empty(var_dir)
+    server = DemoServer(source / "feeds", speed=speed)
+    base_url = server.start()
+    try:
+        if fast:
+            server.release_all()
+        config = write_demo_config(source / "demo.toml", var_dir / "monitor.toml", base_url)
+        settings = _demo_settings(config, var_dir)
+        console = Console()
+        console.print(f"[bold]monitor demo[/]: {len(server.feeds)} sample feeds at {base_url}")
+        asyncio.run(_run(settings, server, console, fast))
+    finally:
+        server.stop()
+
+
+def _empty(var_dir: Path) -> None:
+    for name in ("monitor.db", "monitor.db-wal", "monitor.db-shm"):
+        (var_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(var_dir / "mail", ignore_errors=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _demo_settings(config: Path, var_dir: Path) -> Settings:
+    from monitor.config import load_settings
+
+    settings = load_settings(config, os.environ)
+    database = DatabaseSettings(url=f"sqlite:///{(var_dir / 'monitor.db').resolve()}")
+    email = replace(settings.email, outbox_dir=(var_dir / "mail").resolve())
+    return replace(settings, database=database, email=email)
+
+
+async def _run(settings: Settings, server: DemoServer, console: Console, fast: bool) -> None:
+    from monitor.pipeline import poll_cycle
+    from monitor.runtime import poll_context
+    from monitor.store import open_store
+    from monitor.worker import Worker
+
+    store = open_store(settings.database.url)
+    store.migrate()
+    try:
+        async with poll_context(settings, store) as ctx:
+            if fast:
+                store.sync_feeds(settings.feeds, ctx.clock())
+                await poll_cycle(ctx)
+            else:
+                worker = Worker(ctx)
+                runner = asyncio.create_task(worker.run(handle_signals=False))
+                await _report_until_done(store, server, worker, console)
+                worker.stop()
+                await runner
+        _print_final(store, console)
+    finally:
+        store.close()
+
+
+async def _report_until_done(
+    store: Store, server: DemoServer, worker: Worker, console: Console
+) -> None:
+    """Print matches as they arrive; return once every item is out and a cycle polled it."""
+    shown: set[int] = set()
+    cycles_when_all_out: int | None = None
+    while cycles_when_all_out is None or worker.cycles <= cycles_when_all_out + 1:
+        await asyncio.sleep(REPORT_EVERY_S)
+        _print_new(store.list_matches(), shown, console)
+        if cycles_when_all_out is None and server.next_release_in() is None:
+            cycles_when_all_out = worker.cycles
+    _print_new(store.list_matches(), shown, console)
+
+
+def _print_new(matches: list[StoredMatch], shown: set[int], console: Console) -> None:
+    for m in reversed(matches):
+        if m.id in shown:
+            continue
+        shown.add(m.id)
+        severity = "[bold red]URGENT[/]" if m.severity == "urgent" else "normal"
+        console.print(
+            f"{m.matched_at:%H:%M:%S} {severity} [cyan]{m.rule}[/] "
+            f"[{m.primary_region or '—'}] {m.source}: {m.title} "
+            f"[dim]({', '.join(m.terms)})[/]"
+        )
+
+
+def _print_final(store: Store, console: Console) -> None:
+    matches = store.list_matches()
+    stories = {m.story_id for m in matches}
+    console.print(matches_table(matches, title=f"{len(matches)} matches in {len(stories)} stories"))
