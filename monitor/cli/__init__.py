@@ -13,7 +13,13 @@ import click
 from monitor.cli.context import CliContext, config_option
 
 # Each module defines `register(group: click.Group) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ("service_cmd", "review_cmd", "demo_cmd", "rules_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "service_cmd",
+    "review_cmd",
+    "demo_cmd",
+    "rules_cmd",
+    "parse_cmd",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
