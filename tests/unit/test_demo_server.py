@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import calendar
+import html
+import re
 import shutil
 import tomllib
 import xml.etree.ElementTree as ET
@@ -24,6 +26,9 @@ from monitor.demo import (
     load_feeds,
     write_demo_config,
 )
+from monitor.geo import load_tagger
+from monitor.match import RuleBook
+from monitor.types import Item
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "config" / "demo"
 FEEDS_DIR = DEMO_DIR / "feeds"
@@ -296,3 +301,32 @@ def test_write_demo_config_points_feeds_at_the_server_and_makes_paths_absolute(
 def test_write_demo_config_refuses_a_non_loopback_url(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="loopback"):
         write_demo_config(DEMO_DIR / "demo.toml", tmp_path, "http://example.org/")
+
+
+def _demo_matches() -> dict[str, set[str]]:
+    """Rule name → titles it matches, over every sample item, with places and regions."""
+    settings = load_settings(DEMO_DIR / "demo.toml", {})
+    tagger = load_tagger(settings.places)
+    regions = {r.name: frozenset(r.countries) for r in settings.regions}
+    book = RuleBook.build(settings.rules, regions.get)
+    found: dict[str, set[str]] = {rule.name: set() for rule in settings.rules}
+    for path in sorted(FEEDS_DIR.glob("*.xml")):
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            title = str(entry.title)
+            summary = html.unescape(re.sub(r"<[^>]+>", " ", str(entry.get("summary", ""))))
+            geo = tagger.tag(summary, title=title)
+            item = Item(str(entry.id), 1, path.name, title, summary, geo=geo)
+            for match in book.match(item):
+                found[match.rule].add(title)
+    return found
+
+
+def test_the_demo_rules_catch_the_green_zone_story_and_skip_the_distractors() -> None:
+    found = _demo_matches()
+    green_zone = {t for t in found["iraq-attacks"] if "Green Zone" in t}
+    assert len(green_zone) == 3
+    assert found["embassy-attacks"] == green_zone
+    everything = set().union(*found.values())
+    for distractor in ("stoppage-time rocket", "Rockets rally", "delivery drones"):
+        assert not any(distractor in t for t in everything), distractor
+    assert all(found.values()), "every demo rule matches something"
