@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import sys
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 import click
 
 from monitor.cli.context import cli_context, command_config_option, fail_usage
+from monitor.config import PlaceConfig
 from monitor.errors import RuleError
 from monitor.types import GeoTags, Item
 
@@ -108,7 +110,7 @@ def _items(
     ctx: click.Context, path: Path | None, since: datetime | None, quiet: bool
 ) -> Iterable[Item]:
     if path is not None:
-        return read_items(path, _load_tagger())
+        return read_items(path, _load_tagger(_config_places(ctx)))
     store = cli_context(ctx).store()
     total = store.count_items(since)
     items = store.iter_items(since)
@@ -171,14 +173,22 @@ def _published(value: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _load_tagger() -> _Tagger | None:
-    """The gazetteer tagger when the geo package provides one (imported only here: it is big)."""
+def _config_places(ctx: click.Context) -> tuple[PlaceConfig, ...]:
+    """The config's extra places when there is a config file (JSON-lines runs need none)."""
+    obj = cli_context(ctx)
+    return obj.settings().places if obj.resolved_config_path().exists() else ()
+
+
+@functools.cache
+def _load_tagger(places: tuple[PlaceConfig, ...]) -> _Tagger | None:
+    """The gazetteer tagger when the geo package provides one (imported only here: it is big);
+    loaded once per process."""
     try:
         module = importlib.import_module("monitor.geo")
     except ImportError:
         return None
     factory = getattr(module, "load_tagger", None)
-    return factory() if callable(factory) else None
+    return factory(places) if callable(factory) else None
 
 
 def _tagged(item: Item, tagger: _Tagger) -> Item:
