@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 Severity = Literal["urgent", "normal"]
@@ -253,3 +253,54 @@ class StoredStory:
     outlet_count: int
     updated: bool
     item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """An outbox row as the sender claims it or `monitor outbox` lists it.
+
+    `status`: pending (due at `next_attempt_at`) · sent · failed (permanently; `last_error`).
+    """
+
+    id: int
+    kind: str
+    recipient: str
+    dedupe_key: str
+    payload: Mapping[str, object]
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    message_id: str | None = None
+    lease_token: str | None = None
+
+
+@dataclass(frozen=True)
+class SentAlert:
+    """One alert row already sent: what cooldowns and the flood guard look back on."""
+
+    rule: str
+    recipient: str
+    sent_at: datetime
+    message_id: str
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """The digest of one recipient for one local day (at most one, keyed in `digest_runs`)."""
+
+    recipient: str
+    digest_date: date
+    period_start: datetime
+    period_end: datetime
+    outbox_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DigestMatch:
+    """A match of a digest's period, and whether an alert email was queued for it."""
+
+    match: StoredMatch
+    alerted: bool

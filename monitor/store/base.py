@@ -10,11 +10,23 @@ completion changes nothing users see.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from monitor.config import FeedConfig
-from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch, StoredStory
+from monitor.types import (
+    CycleStats,
+    DigestMatch,
+    DigestRun,
+    Feed,
+    FeedResult,
+    Item,
+    OutboxMessage,
+    OutboxRow,
+    SentAlert,
+    StoredMatch,
+    StoredStory,
+)
 
 
 class Store(Protocol):
@@ -78,3 +90,49 @@ class Store(Protocol):
         self, since: datetime | None = None, region: str | None = None
     ) -> list[StoredStory]:
         """Newest (last seen) first. `since` by last seen time; `region` is the primary country."""
+
+    # outbox -----------------------------------------------------------
+    def claim_outbox(
+        self, now: datetime, owner: str, lease_s: float, limit: int, kinds: Sequence[str] = ()
+    ) -> list[OutboxRow]:
+        """Lease up to `limit` pending rows due at `now` (all claimed rows share one token).
+        Alert rows come back with the stored `match_id`, `item_id`, `story_id` and the story's
+        current `outlets` count added to their payload."""
+
+    def complete_outbox(
+        self, row_ids: Sequence[int], token: str, sent_at: datetime, message_id: str
+    ) -> bool:
+        """Mark rows sent by one message; False when any of them was no longer ours."""
+
+    def fail_outbox(
+        self,
+        row_ids: Sequence[int],
+        token: str,
+        error: str,
+        next_attempt_at: datetime,
+        permanent: bool,
+    ) -> bool:
+        """Record a failed attempt: due again at `next_attempt_at`, or status 'failed'."""
+
+    def release_outbox(self, row_ids: Sequence[int], token: str, next_attempt_at: datetime) -> bool:
+        """Hand rows back unattempted (cooldown, flood guard, lease running out)."""
+
+    def sent_alerts(self, since: datetime) -> list[SentAlert]:
+        """Alert rows sent at or after `since`, oldest first."""
+
+    def list_outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        """Newest first."""
+
+    # digests ----------------------------------------------------------
+    def digest_run(self, recipient: str, day: date) -> DigestRun | None: ...
+
+    def last_digest_run(self, recipient: str) -> DigestRun | None: ...
+
+    def record_digest(
+        self, run: DigestRun, message: OutboxMessage, now: datetime, force: bool = False
+    ) -> int | None:
+        """Record the run and queue its message in ONE transaction; None (writing nothing) when
+        that recipient's digest for that day exists already, unless `force`."""
+
+    def digest_matches(self, since: datetime, until: datetime) -> list[DigestMatch]:
+        """Matches with since <= matched_at < until, flagged when an alert was queued."""

@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,11 +23,24 @@ from sqlite_utils import Database
 
 from monitor.config import FeedConfig
 from monitor.errors import LeaseLost
+from monitor.store import sqlite_outbox as outbox
 from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
-from monitor.types import CycleStats, Feed, FeedResult, Item, StoredMatch, StoredStory
+from monitor.types import (
+    CycleStats,
+    DigestMatch,
+    DigestRun,
+    Feed,
+    FeedResult,
+    Item,
+    OutboxMessage,
+    OutboxRow,
+    SentAlert,
+    StoredMatch,
+    StoredStory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +228,57 @@ class SqliteStore:
         self, since: datetime | None = None, region: str | None = None
     ) -> list[StoredStory]:
         return review.list_stories(self._query, since, region)
+
+    # outbox -----------------------------------------------------------
+    def claim_outbox(
+        self, now: datetime, owner: str, lease_s: float, limit: int, kinds: Sequence[str] = ()
+    ) -> list[OutboxRow]:
+        with self._write() as conn:
+            return outbox.claim(conn, now, owner, lease_s, limit, kinds)
+
+    def complete_outbox(
+        self, row_ids: Sequence[int], token: str, sent_at: datetime, message_id: str
+    ) -> bool:
+        with self._write() as conn:
+            return outbox.complete(conn, row_ids, token, sent_at, message_id) == len(row_ids)
+
+    def fail_outbox(
+        self,
+        row_ids: Sequence[int],
+        token: str,
+        error: str,
+        next_attempt_at: datetime,
+        permanent: bool,
+    ) -> bool:
+        with self._write() as conn:
+            changed = outbox.fail(conn, row_ids, token, error, next_attempt_at, permanent)
+        return changed == len(row_ids)
+
+    def release_outbox(self, row_ids: Sequence[int], token: str, next_attempt_at: datetime) -> bool:
+        with self._write() as conn:
+            return outbox.release(conn, row_ids, token, next_attempt_at) == len(row_ids)
+
+    def sent_alerts(self, since: datetime) -> list[SentAlert]:
+        return outbox.sent_alerts(self._query, since)
+
+    def list_outbox(self, status: str | None = None, limit: int | None = None) -> list[OutboxRow]:
+        return outbox.list_outbox(self._query, status, limit)
+
+    # digests ----------------------------------------------------------
+    def digest_run(self, recipient: str, day: date) -> DigestRun | None:
+        return outbox.digest_run(self._query, recipient, day)
+
+    def last_digest_run(self, recipient: str) -> DigestRun | None:
+        return outbox.last_digest_run(self._query, recipient)
+
+    def record_digest(
+        self, run: DigestRun, message: OutboxMessage, now: datetime, force: bool = False
+    ) -> int | None:
+        with self._write() as conn:
+            return outbox.record_digest(conn, run, message, now, force)
+
+    def digest_matches(self, since: datetime, until: datetime) -> list[DigestMatch]:
+        return outbox.digest_matches(self._query, since, until)
 
 
 def _host(url: str) -> str:
