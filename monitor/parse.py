@@ -121,10 +121,12 @@ def _fastfeedparser(data: bytes, url: str | None) -> _Feed:
 def _from_ffp(e: Mapping[str, Any]) -> RawEntry:
     bodies = [Body(_str(e.get("description")) or "")]
     bodies += _content_bodies(e.get("content"))
+    guid, link = _str(e.get("id")), _str(e.get("link"))
     return RawEntry(
-        guid=_str(e.get("id")),
+        # fastfeedparser fills a missing guid with the raw link; the key must use the resolved one.
+        guid=None if guid == link else guid,
         title=_str(e.get("title")) or "",
-        link=_str(e.get("link")),
+        link=link,
         bodies=tuple(bodies),
         author=_str(e.get("author")),
         published=_iso_date(e.get("published")) or _iso_date(e.get("updated")),
@@ -149,7 +151,7 @@ def _feedparser(data: bytes, url: str | None) -> _Feed:
     return _str(meta.get("title")), entries, _str(meta.get("link"))
 
 
-def _from_feedparser(e: Mapping[str, Any]) -> RawEntry:
+def _from_feedparser(e: dict[str, Any]) -> RawEntry:
     summary = e.get("summary_detail") or {}
     bodies = [Body(_str(e.get("summary")) or "", _is_html(summary.get("type")))]
     bodies += _content_bodies(e.get("content"))
@@ -159,7 +161,9 @@ def _from_feedparser(e: Mapping[str, Any]) -> RawEntry:
         link=_str(e.get("link")),
         bodies=tuple(bodies),
         author=_str(e.get("author")),
-        published=_struct_date(e.get("published_parsed")) or _struct_date(e.get("updated_parsed")),
+        # dict.get: feedparser's own get() warns when it maps updated_parsed to published_parsed.
+        published=_struct_date(dict.get(e, "published_parsed"))
+        or _struct_date(dict.get(e, "updated_parsed")),
     )
 
 

@@ -53,23 +53,23 @@ def to_utf8(body: bytes, charset: str | None) -> bytes:
     if declared is not None and declared.startswith(("utf_16", "utf_32")) and sniffed is None:
         # A wide encoding declared on a document that does not look wide: the label is wrong.
         declared = None
-    if declared is None:
+    if declared is None or declared == "utf_8":
         try:
             body.decode("utf-8")
-            return body
-        except UnicodeDecodeError:
-            return _transcode(body, "cp1252")
-    if declared == "utf_8":
-        try:
-            body.decode("utf-8")
-            return body
+            return _say_utf8(body)
         except UnicodeDecodeError:
             pass
-    return _transcode(body, declared)
+    return _transcode(body, declared or "cp1252")
 
 
 def _transcode(body: bytes, encoding: str) -> bytes:
-    data = body.decode(encoding, errors="replace").encode("utf-8", errors="replace")
+    return _say_utf8(body.decode(encoding, errors="replace").encode("utf-8", errors="replace"))
+
+
+def _say_utf8(data: bytes) -> bytes:
+    """`data` with its prolog (if it names another encoding) rewritten to say utf-8."""
+    if _known_codec(_prolog_encoding(data)) in (None, "utf_8"):
+        return data
     return _PROLOG_ENCODING_ATTR.sub(rb"\1utf-8\2", data[:300], count=1) + data[300:]
 
 

@@ -124,7 +124,10 @@ def normalise_references(data: bytes, declared: Mapping[bytes, bytes]) -> bytes:
         if hex_digits is None and decimal is None:
             return b"&#xFFFD;"
         code = int(hex_digits, 16) if hex_digits is not None else int(decimal)
-        return ref.group(0) if _is_xml_char(code) else b"&#xFFFD;"
+        if _is_xml_char(code):
+            return ref.group(0)
+        # A control character is dropped (as clean_text would); a non-character is marked.
+        return b"" if code < 0x20 else b"&#xFFFD;"
 
     return _ANY_REF.sub(replace, data)
 
