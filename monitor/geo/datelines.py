@@ -26,6 +26,9 @@ _DATELINE = re.compile(
 )
 
 
+_MARKS = ("(", " -", " —", " –", ":", "—", "–")
+
+
 @dataclass(frozen=True)
 class Dateline:
     """Character spans of the dateline's place and of its qualifier (state or country)."""
@@ -35,6 +38,10 @@ class Dateline:
 
 
 def find_dateline(text: str) -> Dateline | None:
+    head = text[:90]
+    # Cheap test first: most summaries have no dateline and this runs on every item.
+    if not head[:1].isupper() or not any(mark in head for mark in _MARKS):
+        return None
     m = _DATELINE.match(text)
     if m is None:
         return None

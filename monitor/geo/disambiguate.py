@@ -28,15 +28,15 @@ from monitor.geo.gazetteer import (
 
 # A much bigger namesake beats an anchored small town ("Paris" in a U.S. story is still France).
 DWARFED_RATIO = 50
-_KIND_RANK = {PLACE: 5, COUNTRY: 4, DEMONYM: 4, ADMIN: 3, CITY: 2, ABBREV: 1}
-_NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
-_PREV_WORD = re.compile(r"(?:^|[^\w.])([A-Z][a-z]+) $")
+_NAME_AFTER = re.compile(r" ([A-Z][a-z]+)\b")
+_NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _BINDING_GAP = re.compile(r",\s{1,2}")
+_LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
 _PERSON_SENSITIVE_KINDS = (CITY, ADMIN)
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """A name found in one field, with what it may still mean."""
 
@@ -49,6 +49,7 @@ class Mention:
     bound: bool = False
     qualifier: bool = False
     chosen: Candidate | None = None
+    sensitive: bool = False  # may be read as part of a person's or an organisation's name
 
 
 def case_allows(surface: str, candidate: Candidate) -> bool:
@@ -58,50 +59,53 @@ def case_allows(surface: str, candidate: Candidate) -> bool:
     return surface[:1].isupper() or candidate.name[:1].islower()
 
 
-def filter_case(mentions: Iterable[Mention]) -> list[Mention]:
-    kept = []
-    for m in mentions:
-        m.candidates = tuple(c for c in m.candidates if case_allows(m.surface, c))
-        if m.candidates:
-            kept.append(m)
-    return kept
-
-
 def is_title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def drop_person_names(mentions: list[Mention], text: str, gaz: Gazetteer) -> list[Mention]:
-    """'Paris Hilton', 'Lloyd Austin', 'Chad Smith': a capitalised word glued to a place name
-    that is neither a place word nor another place makes it part of a person or an org."""
-    starts = {m.start for m in mentions}
-    ends = {m.end for m in mentions}
-    kept = []
-    for m in mentions:
-        if not m.dateline and _in_name_context(m, text, gaz, starts, ends):
-            m.candidates = tuple(c for c in m.candidates if not _person_sensitive(c))
-        if m.candidates:
-            kept.append(m)
-    return kept
-
-
-def _person_sensitive(c: Candidate) -> bool:
+def person_sensitive(c: Candidate) -> bool:
     return c.kind in _PERSON_SENSITIVE_KINDS or bool(c.flags & PERSONLIKE)
 
 
 def _in_name_context(
     m: Mention, text: str, gaz: Gazetteer, starts: set[int], ends: set[int]
 ) -> bool:
-    if not any(_person_sensitive(c) for c in m.candidates):
-        return False
-    after = _NEXT_WORD.match(text, m.end)
+    after = _NAME_AFTER.match(text, m.end)
     if after and after.group(1) not in gaz.place_suffixes and m.end + 1 not in starts:
         return True
-    before = _PREV_WORD.search(text, max(0, m.start - 30), m.start)
-    return bool(
-        before and before.group(1) not in gaz.place_prefixes and m.start - 1 not in ends
-    )
+    before = _NAME_BEFORE.search(text, max(0, m.start - 30), m.start)
+    return bool(before and before.group(1) not in gaz.place_prefixes and m.start - 1 not in ends)
+
+
+def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
+    """'English-speaking', 'French-language': a language, not a country."""
+    return [
+        m for m in mentions
+        if not (m.candidates[0].kind == DEMONYM and _LANGUAGE_USE.match(text, m.end))
+    ]
+
+
+def person_words(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> set[str]:
+    """Surnames seen in a person context ("Lloyd Austin"), so that a later bare "Austin"
+    in the same item is the person too."""
+    starts = {m.start for m in mentions}
+    ends = {m.end for m in mentions}
+    return {
+        m.surface
+        for m in mentions
+        if m.sensitive and not m.dateline and _in_name_context(m, text, gaz, starts, ends)
+    }
+
+
+def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
+    kept = []
+    for m in mentions:
+        if m.sensitive and m.surface in people:
+            m.candidates = tuple(c for c in m.candidates if not person_sensitive(c))
+        if m.candidates:
+            kept.append(m)
+    return kept
 
 
 def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
@@ -127,6 +131,11 @@ def anchors(mentions: Iterable[Mention]) -> set[str]:
     """Countries established without doubt: one possible country and strong, or bound."""
     found: set[str] = set()
     for m in mentions:
+        first = m.candidates[0]
+        if len(m.candidates) == 1:
+            if m.bound or m.dateline or m.qualifier or not first.flags & WEAK:
+                found.add(first.country)
+            continue
         countries = {c.country for c in m.candidates}
         if len(countries) != 1:
             continue
@@ -137,6 +146,12 @@ def anchors(mentions: Iterable[Mention]) -> set[str]:
 
 def choose(m: Mention, anchored: set[str]) -> Candidate | None:
     """The best reading of one mention, or None when a weak name has no support."""
+    if len(m.candidates) == 1:
+        only = m.candidates[0]
+        supported = m.bound or m.dateline or m.qualifier or only.country in anchored
+        if only.kind == ABBREV:
+            return only if m.qualifier else None
+        return only if supported or not only.flags & WEAK else None
     usable = [c for c in m.candidates if c.kind != ABBREV or m.qualifier]
     if not usable:
         return None
@@ -153,7 +168,8 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
 
 
 def best(candidates: Sequence[Candidate]) -> Candidate:
-    return max(candidates, key=lambda c: (_KIND_RANK.get(c.kind, 0), c.population))
+    """The first candidate: the gazetteer stores them best prior first, filters keep order."""
+    return candidates[0]
 
 
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:

@@ -25,12 +25,18 @@ CACHE_FORMAT = 4
 # Candidate kinds. BLOCK consumes a phrase ("New York Times") and yields no place.
 BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV = range(7)
 KIND_NAMES = ("block", "country", "demonym", "place", "admin1", "city", "abbreviation")
+# Which reading of a name wins, other things equal; candidates are stored in this order.
+PRIOR_RANK = {PLACE: 5, COUNTRY: 4, DEMONYM: 4, ADMIN: 3, CITY: 2, ABBREV: 1, BLOCK: 0}
 
 # Candidate flags.
 WEAK = 1  # counts only with support: dateline, "City, State" binding or its country named
 EXACT = 2  # surface must equal the name exactly ("US", never "Us")
 PERSONLIKE = 4  # also a first name or surname ("Jordan", "Chad")
 CAPITAL = 8  # a national capital: "Moscow said" is the government, not the scene
+
+
+def prior(c: Candidate) -> tuple[int, int]:
+    return PRIOR_RANK[c.kind], c.population
 
 
 class Candidate(NamedTuple):

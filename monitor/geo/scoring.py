@@ -14,39 +14,45 @@ import re
 from collections.abc import Sequence
 
 from monitor.geo.disambiguate import Mention
-from monitor.geo.gazetteer import CAPITAL, CITY, COUNTRY, DEMONYM, Gazetteer
+from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
 
 DATELINE_BONUS = 12.0
 TITLE_FACTOR = 2.0
+TITLE_LEAD_BONUS = 2.0  # the first place in a headline is usually its subject
 FIRST_SENTENCE_FACTOR = 1.5
 LOCATIVE_BONUS = 1.5
 ACTOR_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
 _KIND_WEIGHT = {COUNTRY: 2.0, DEMONYM: 1.0}
 SPECIFIC_WEIGHT = 3.0
+# A preposition of place before the name, allowing "the" and a direction in between:
+# "in Baghdad", "near the U.S. Embassy", "in northern Iraq".
 _LOCATIVE = re.compile(
-    r"\b(?:in|at|near|outside|inside|across|around|into|throughout|within)\s+(?:the\s+)?$",
+    r"\b(?:in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
+    r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
     re.IGNORECASE,
 )
-_FOLLOWING = re.compile(r"[\s\-]+([A-Za-z]+)")
+_NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
+_FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
 
 def first_sentence_end(text: str, after: int = 0) -> int:
     """Where the first sentence ends (after the dateline, if any)."""
-    m = re.search(r"[.!?](?:\s+[A-Z\"“]|\s*$)", text[after:])
-    return after + m.start() + 1 if m else len(text)
+    m = _FIRST_SENTENCE.search(text, after)
+    return m.start() + 1 if m else len(text)
 
 
 def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> float:
     assert m.chosen is not None
     c = m.chosen
     weight = SPECIFIC_WEIGHT if c.kind not in _KIND_WEIGHT else _KIND_WEIGHT[c.kind]
+    locative = c.kind != DEMONYM and _LOCATIVE.search(text, max(0, m.start - 30), m.start)
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
+    elif locative:
+        weight += LOCATIVE_BONUS
     elif _is_actor(m, text, gaz):
         weight = ACTOR_WEIGHT
-    elif c.kind != DEMONYM and _LOCATIVE.search(text, max(0, m.start - 20), m.start):
-        weight += LOCATIVE_BONUS
     if m.field == "title":
         weight *= TITLE_FACTOR
     elif m.start < first_end:
@@ -59,13 +65,10 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
 def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     assert m.chosen is not None
     c = m.chosen
-    is_capital = c.kind == CITY and bool(c.flags & CAPITAL)
-    if c.kind != COUNTRY and not is_capital:
+    following = _NEXT_WORD.match(text, m.end) if c.kind != DEMONYM else None
+    if following is None:
         return False
-    nxt = _FOLLOWING.match(text, m.end)
-    if nxt is None:
-        return False
-    word = nxt.group(1)
+    word = following.group(1)
     if word.lower() in gaz.actor_nouns:
         return True
     # "Iran Air", "U.S. Central Command": a country glued to a capitalised name is an org.
@@ -77,10 +80,12 @@ def rank_countries(
 ) -> list[tuple[str, float]]:
     """Countries by descending score; ties keep the order of first appearance."""
     scores: dict[str, float] = {}
+    lead = next((m for m in mentions if m.field == "title"), None)
     for m in mentions:
         assert m.chosen is not None
         end = first_end if m.field == "text" else 0
         w = mention_weight(m, texts[m.field], gaz, end)
+        if m is lead:
+            w += TITLE_LEAD_BONUS
         scores[m.chosen.country] = scores.get(m.chosen.country, 0.0) + w
-    order = {country: i for i, country in enumerate(scores)}
-    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+    return sorted(scores.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen order

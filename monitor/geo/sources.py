@@ -29,6 +29,7 @@ from monitor.geo.gazetteer import (
     Candidate,
     Gazetteer,
     data_files,
+    prior,
 )
 from monitor.geo.normalize import pattern_key
 
@@ -188,4 +189,4 @@ def _prune(candidates: list[Candidate]) -> tuple[Candidate, ...]:
         slot = (c.kind, c.country)
         if slot not in best or c.population > best[slot].population:
             best[slot] = c
-    return tuple(sorted(best.values(), key=lambda c: (c.kind, -c.population)))
+    return tuple(sorted(best.values(), key=prior, reverse=True))

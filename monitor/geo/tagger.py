@@ -17,12 +17,13 @@ import ahocorasick_rs
 from monitor.config import PlaceConfig
 from monitor.geo import disambiguate as dis
 from monitor.geo.datelines import find_dateline
-from monitor.geo.gazetteer import BLOCK, PLACE, Candidate, Gazetteer
+from monitor.geo.gazetteer import BLOCK, EXACT, PLACE, Candidate, Gazetteer
 from monitor.geo.normalize import padded, pattern_key
 from monitor.geo.scoring import first_sentence_end, rank_countries
 from monitor.types import GeoTags, Place
 
 _ISO2 = re.compile(r"[A-Za-z]{2}")
+_NOTHING = GeoTags()
 
 
 class Tagger:
@@ -39,6 +40,10 @@ class Tagger:
             self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
         )
         self._table = table
+        # Per pattern, decided once: may it match lower-case text, must its case be exact?
+        self._lower_ok = [any(c.name[:1].islower() for c in cs) for cs in self._candidates]
+        self._exact = [any(c.flags & EXACT for c in cs) for cs in self._candidates]
+        self._sensitive = [any(map(dis.person_sensitive, cs)) for cs in self._candidates]
 
     @staticmethod
     def _config_entries(
@@ -59,14 +64,24 @@ class Tagger:
 
     def tag(self, text: str, title: str = "") -> GeoTags:
         texts = {"title": title, "text": text}
-        mentions: list[dis.Mention] = []
-        for field, value in texts.items():
-            mentions.extend(self._field_mentions(field, value))
+        people: set[str] = set()
+        found = {field: self._mentions(value, field, people) for field, value in texts.items()}
+        if not found["title"] and not found["text"]:
+            return _NOTHING
         first_end = 0
         dateline = find_dateline(text)
         if dateline is not None:
-            _mark_dateline(mentions, dateline.place, dateline.qualifier)
+            _mark_dateline(found["text"], dateline.place, dateline.qualifier)
             first_end = (dateline.qualifier or dateline.place)[1]
+        for field, value in texts.items():
+            sensitive = any(m.sensitive for m in found[field])
+            if sensitive and not (field == "title" and dis.is_title_case(value)):
+                people |= dis.person_words(found[field], value, self._gaz)
+        mentions: list[dis.Mention] = []
+        for field, value in texts.items():
+            kept = dis.drop_people(found[field], people)
+            dis.bind_pairs(kept, value)
+            mentions.extend(kept)
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
         places = tuple(
@@ -75,10 +90,12 @@ class Tagger:
             if m.chosen is not None
         )
         countries = tuple(country for country, _ in ranked)
-        return GeoTags(countries=countries, primary=countries[0] if countries else None,
-                       places=places)
+        primary = countries[0] if countries else None
+        return GeoTags(countries=countries, primary=primary, places=places)
 
-    def _field_mentions(self, field: str, text: str) -> list[dis.Mention]:
+    def _mentions(self, text: str, field: str, people: set[str]) -> list[dis.Mention]:
+        """Names the automaton finds in one field that pass the letter-case test. Blocked
+        phrases add their last word to `people` ("Jordan Henderson" … "Henderson said")."""
         if not text:
             return []
         norm = padded(text)
@@ -86,19 +103,27 @@ class Tagger:
         for index, start, end in self._automaton.find_matches_as_indexes(norm):
             if norm[end].isalnum():
                 continue
-            candidates = self._candidates[index]
-            if candidates[0].kind == BLOCK:
-                continue
             # `start` is the pattern's leading space, i.e. the word's index in `text`.
+            if not (text[start].isupper() or self._lower_ok[index]):
+                continue
+            candidates = self._candidates[index]
             stop = end - 1
+            if candidates[0].kind == BLOCK:
+                phrase = text[start:stop]
+                if " " in phrase:
+                    people.add(phrase.rsplit(" ", 1)[-1])
+                continue
             if text[stop : stop + 1] == "." and candidates[0].name.endswith("."):
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
-            found.append(dis.Mention(field, start, stop, text[start:stop], candidates))
-        mentions = dis.filter_case(found)
-        if not (field == "title" and dis.is_title_case(text)):
-            mentions = dis.drop_person_names(mentions, text, self._gaz)
-        dis.bind_pairs(mentions, text)
-        return mentions
+            surface = text[start:stop]
+            if self._exact[index]:
+                candidates = tuple(c for c in candidates if dis.case_allows(surface, c))
+                if not candidates:
+                    continue
+            mention = dis.Mention(field, start, stop, surface, candidates)
+            mention.sensitive = self._sensitive[index]
+            found.append(mention)
+        return dis.drop_language_uses(found, text)
 
 
 def _mark_dateline(

@@ -1,0 +1,67 @@
+"""Geotagger benchmark: quality on the labelled set, tagging speed, load time, memory.
+
+    .venv/bin/python bench/geo_bench.py            # summary
+    .venv/bin/python bench/geo_bench.py --misses   # also list the items it gets wrong
+
+Speed is measured over the labelled items repeated; load is timed cold (building the cache in
+a fresh temporary folder) and warm (from that cache), each in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.geo import load_tagger  # noqa: E402
+from monitor.geo.evaluate import evaluate, read_labelled  # noqa: E402
+
+LABELLED = ROOT / "tests" / "data" / "geo_labelled.jsonl"
+
+
+def _timed_load(cache_dir: Path) -> float:
+    started = time.perf_counter()
+    load_tagger(cache_dir=cache_dir)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list mis-tagged items")
+    parser.add_argument("--rounds", type=int, default=30, help="passes over the set for speed")
+    args = parser.parse_args()
+    items = read_labelled(LABELLED)
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = _timed_load(Path(tmp))
+        warm = min(_timed_load(Path(tmp)) for _ in range(3))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        tagger = load_tagger(cache_dir=Path(tmp))
+    scores = evaluate(tagger, items)
+    pairs = [(item["text"], item.get("title", "")) for item in items]
+    started = time.perf_counter()
+    for _ in range(args.rounds):
+        for text, title in pairs:
+            tagger.tag(text, title)
+    elapsed = time.perf_counter() - started
+    chars = sum(len(t) + len(h) for t, h in pairs) / len(pairs)
+    print(f"items            {scores.items} (mean {chars:.0f} chars title+text)")
+    print(f"countries        P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}")
+    print(f"primary accuracy {scores.primary_accuracy:.3f}")
+    print(f"speed            {args.rounds * len(pairs) / elapsed:,.0f} items/s")
+    print(f"load             cold build {cold:.2f} s, from cache {warm:.2f} s")
+    print(f"memory           max RSS {rss_mb:.0f} MiB after build + two loads")
+    if args.misses:
+        by_id = {str(item["id"]): item for item in items}
+        for miss in scores.misses:
+            print(f"  {miss.id} {by_id[miss.id]['title'][:60]!r}: expected {miss.expected} "
+                  f"{miss.expected_primary}, got {miss.got} {miss.got_primary}")
+
+
+if __name__ == "__main__":
+    main()
