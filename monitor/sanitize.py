@@ -53,8 +53,10 @@ _DROP_WITH_CONTENT = set(
     "script style noscript template iframe object embed applet svg math textarea select button"
     " title head".split()
 )
+# Paragraph-like blocks break before and after (a blank line between two of them); list items,
+# rows and cells only before, so a list reads one item per line.
 _BLOCK_TAG = re.compile(
-    r"</?(?:p|div|br|li|tr|td|th|h[1-6]|blockquote|pre|hr|dd|dt|figcaption)\b[^>]*>"
+    r"</?(?:p|div|h[1-6]|blockquote|pre|hr|figcaption)\b[^>]*>|<(?:br|li|tr|td|th|dd|dt)\b[^>]*>"
 )
 # nh3's output is well-formed and quotes every attribute; only attribute values may hold ">".
 _ANY_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
