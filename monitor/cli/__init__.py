@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "demo_cmd",
     "rules_cmd",
     "parse_cmd",
+    "tag_cmd",
 )
 
 
