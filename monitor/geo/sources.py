@@ -18,6 +18,7 @@ from monitor.geo.gazetteer import (
     ABBREV,
     ADMIN,
     BLOCK,
+    BOUND_ONLY,
     CAPITAL,
     CITY,
     COUNTRY,
@@ -77,7 +78,7 @@ def _curated_entries(curated: dict[str, Any]) -> Iterator[Entry]:
     for name in curated["blocked"]:
         yield name, Candidate(name, "", BLOCK, 0, 0)
     for name, code in curated["abbreviations"].items():
-        yield name, Candidate(name, code[:2], ABBREV, 0, EXACT, code)
+        yield name, Candidate(name, code[:2], ABBREV, 0, EXACT | BOUND_ONLY, code)
 
 
 def _country_entries(countries: dict[str, Any], weak: frozenset[str]) -> Iterator[Entry]:
@@ -183,7 +184,10 @@ def _prune(candidates: list[Candidate]) -> tuple[Candidate, ...]:
         candidates = [c for c in candidates if c.kind in (PLACE, ABBREV)]
     if COUNTRY in kinds or DEMONYM in kinds:
         nations = {c.country for c in candidates if c.kind in (COUNTRY, DEMONYM)}
-        candidates = [c for c in candidates if c.kind != CITY or c.country in nations]
+        candidates = [
+            c if c.kind != CITY or c.country in nations else c._replace(flags=c.flags | BOUND_ONLY)
+            for c in candidates
+        ]
     best: dict[tuple[int, str], Candidate] = {}
     for c in candidates:
         slot = (c.kind, c.country)

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import PlaceConfig
+from monitor.geo import Tagger, load_tagger
+from monitor.geo.evaluate import evaluate, read_labelled
+
+LABELLED = Path(__file__).resolve().parents[1] / "data" / "geo_labelled.jsonl"
+
+SEED_TITLE = "Rockets hit Baghdad's Green Zone, C-RAM fires at U.S. Embassy"
+SEED_TEXT = (
+    "Several rockets struck Baghdad's heavily fortified Green Zone late on Sunday, and the "
+    "C-RAM defence system was seen firing over the U.S. Embassy, security sources said. "
+    "The U.S. has blamed Iran-backed militias for past attacks on U.S. facilities. U.S. "
+    "officials said the U.S. would hold Iran responsible; the attack came days before the "
+    "anniversary of the killing of Qassem Suleimani in a U.S. strike."
+)
+
+
+@pytest.fixture(scope="session")
+def tagger() -> Tagger:
+    return load_tagger()
+
+
+def countries(tagger: Tagger, text: str, title: str = "") -> set[str]:
+    return set(tagger.tag(text, title).countries)
+
+
+def test_the_seed_story_happens_in_iraq_though_it_names_the_us_more(tagger: Tagger) -> None:
+    for title in (SEED_TITLE, ""):
+        tags = tagger.tag(SEED_TEXT, title)
+        assert tags.primary == "IQ"
+        assert {"IQ", "US", "IR"} <= set(tags.countries)
+
+
+def test_place_offsets_point_at_the_name_as_written(tagger: Tagger) -> None:
+    tags = tagger.tag(SEED_TEXT, SEED_TITLE)
+    fields = {"title": SEED_TITLE, "text": SEED_TEXT}
+    assert tags.places
+    for place in tags.places:
+        assert fields[place.field][place.start : place.end] == place.name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Iraqi forces retook the town.", {"IQ"}),
+        ("An Iranian-backed militia claimed the attack.", {"IR"}),
+        ("Two Britons and a Dutchman were freed.", {"GB", "NL"}),
+        ("Palestinians fled south as Israeli tanks advanced.", {"PS", "IL"}),
+        ("North Korean hackers stole the funds.", {"KP"}),
+        ("The English-speaking region has been in turmoil.", set()),
+    ],
+)
+def test_demonyms_and_adjectives_count_as_countries(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert countries(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Give us the money, the US said.", {"US"}),
+        ("Talks with us went well, the minister said.", set()),
+        ("She bought fine china and a turkey for dinner.", set()),
+        ("The police said the reading was nice and the split was mobile.", set()),
+    ],
+)
+def test_names_are_case_sensitive(tagger: Tagger, text: str, expected: set[str]) -> None:
+    assert countries(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police said the suspect was arrested.", set()),
+        ("Reading the statement, the minister paused.", set()),
+        ("Nice weather drew crowds to the beaches.", set()),
+        ("Mobile networks were down for hours.", set()),
+        ("Split between factions, the party stalled.", set()),
+        ("Male voters backed the challenger.", set()),
+        ("Hundreds gathered in Nice, France, for the ceremony.", {"FR"}),
+        ("Councillors in Reading, England, approved the plan.", {"GB"}),
+        ("The Croatian port of Split was packed with tourists.", {"HR"}),
+    ],
+)
+def test_common_word_city_names_need_support(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert countries(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A protest was held in London on Saturday.", "GB"),
+        ("Floods hit Hyderabad on Wednesday.", "IN"),
+        ("Tripoli was calm on Friday.", "LY"),
+        ("The mayor of Paris announced new bike lanes.", "FR"),
+    ],
+)
+def test_population_priors_pick_the_bigger_namesake(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police in Georgia fired water cannon at protesters in Tbilisi.", "GE"),
+        ("Voters in Georgia lined up early in the suburbs of Atlanta.", "US"),
+        ("Georgia's parliament approved the bill on Tuesday.", "GE"),
+        ("Hyderabad police, in Pakistan's Sindh province, made arrests.", "PK"),
+    ],
+)
+def test_co_occurring_places_choose_between_namesakes(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Paris Hilton launched a fragrance on Tuesday.", set()),
+        ("Jordan Henderson scored the winner.", set()),
+        ("Defense Secretary Lloyd Austin spoke. Austin said talks went well.", set()),
+        ("Actor Denzel Washington returns to the stage.", set()),
+        ("Chad Smith, the drummer, played a solo.", set()),
+        ("King Abdullah of Jordan met the envoy in Amman.", {"JO"}),
+        ("Voters in Chad went to the polls.", {"TD"}),
+    ],
+)
+def test_person_names_that_contain_places_are_not_places(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert countries(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The New York Times reported the deal.", set()),
+        ("The Washington Post said the publisher would leave.", set()),
+        ("Al-Ahram, the state daily, ran the story.", set()),
+        ("Castro spoke at the Olympic stadium.", set()),
+        ("Smoke drifted over the Jordan River valley.", set()),
+        ("Rockets fell near the U.S. Embassy in Baghdad.", {"US", "IQ"}),
+    ],
+)
+def test_organisations_containing_places_are_handled(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert countries(tagger, text) == expected
+
+
+def test_the_embassy_story_happens_where_the_embassy_is(tagger: Tagger) -> None:
+    assert tagger.tag("Rockets fell near the U.S. Embassy in Baghdad.").primary == "IQ"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police in London, Ontario, charged a driver.", "CA"),
+        ("A tornado touched down in Paris, Texas, on Wednesday.", "US"),
+        ("Floods hit Lebanon, Tennessee, overnight.", "US"),
+        ("Students rallied in Athens, Ga., on Friday.", "US"),
+        ("Bushfires threatened homes near Bathurst, N.S.W., on Monday.", "AU"),
+        ("The fire started in Kamloops, B.C., on Sunday.", "CA"),
+        ("A gunman opened fire in Louisville, Ky., police said.", "US"),
+    ],
+)
+def test_city_state_and_city_country_pairs_bind(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    tags = tagger.tag(text)
+    assert tags.primary == expected
+    assert set(tags.countries) == {expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wildfires spread across California on Monday.", "US"),
+        ("Snow closed roads in Ontario.", "CA"),
+        ("Floods hit Bavaria overnight.", "DE"),
+        ("Clashes erupted in Anbar province.", "IQ"),
+        ("Heavy rain lashed Queensland.", "AU"),
+    ],
+)
+def test_admin_divisions_resolve_to_their_country(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SEOUL (Reuters) - Officials met U.S. and Japanese envoys on Monday.", "KR"),
+        ("Kabul, Dec 20 (AFP) - The U.S. and Pakistan held talks.", "AF"),
+        ("KYIV, Ukraine — Russian drones hit Poland's border area, the U.S. said.", "UA"),
+        ("MAYFIELD, Ky. (AP) — A tornado destroyed a factory.", "US"),
+    ],
+)
+def test_a_dateline_decides_where_the_story_happens(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Strikes hit Kharkiv", "Moscow said its forces hit military targets.", "UA"),
+        ("", "Washington said its strikes in Yemen hit Houthi targets.", "YE"),
+        ("", "The Kremlin said Putin would not attend the summit in Turkey.", "TR"),
+    ],
+)
+def test_scene_beats_actor(tagger: Tagger, title: str, text: str, expected: str) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
+    tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
+    assert tags.primary is None
+    assert tags.countries == ()
+    assert tags.places == ()
+
+
+def test_config_places_are_layered_on_top(tagger: Tagger) -> None:
+    places = [
+        PlaceConfig(name="Camp Sentinel", aliases=("Sentinel Base",), within="Baghdad"),
+        PlaceConfig(name="Harbour Nine", country="no"),
+    ]
+    custom = load_tagger(places)
+    assert custom.tag("Mortars hit Camp Sentinel overnight.").primary == "IQ"
+    assert custom.tag("Mortars hit Sentinel Base overnight.").primary == "IQ"
+    assert custom.tag("A ship docked at Harbour Nine.").primary == "NO"
+    assert tagger.tag("Mortars hit Camp Sentinel overnight.").primary is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Baghdad", "IQ"), ("green zone", "IQ"), ("Kyiv", "UA"), ("Texas", "US"), ("Zzyzx", None)],
+)
+def test_resolve_place_names_the_country(tagger: Tagger, name: str, expected: str | None) -> None:
+    assert tagger.resolve_place(name) == expected
+
+
+def test_an_unwritable_cache_folder_still_gives_a_working_tagger(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    fresh = load_tagger(cache_dir=blocked / "cache")
+    assert fresh.tag("Rockets hit Baghdad.").primary == "IQ"
+
+
+def test_the_labelled_set_scores_stay_above_the_floor(tagger: Tagger) -> None:
+    items = read_labelled(LABELLED)
+    assert len(items) >= 150
+    scores = evaluate(tagger, items)
+    assert scores.f1 >= 0.95
+    assert scores.primary_accuracy >= 0.90
