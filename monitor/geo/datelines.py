@@ -16,17 +16,15 @@ from dataclasses import dataclass
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
 _WORD = r"[A-Z][\w.'’\-]*"
 _NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|de|da|del|du|la|el|al|the)){{0,3}}"
-_DATELINE = re.compile(
+# The dateline's end: a dash or colon followed by a space, within the first 100 characters.
+_END = re.compile(r"\s*(?P<dash>[-—–:]{1,2})\s")
+_HEAD = re.compile(
     rf"""\s*(?P<place>{_NAME})
         (?:,\s*(?P<qual>(?!{_MONTH}){_NAME}))?
         (?:,?\s*(?P<date>{_MONTH}))?
-        \s*(?P<agency>\([^()\n]{{1,40}}\))?
-        \s*(?P<dash>[-—–:]{{1,2}})\s""",
+        \s*(?P<agency>\([^()\n]{{1,40}}\))?""",
     re.VERBOSE,
 )
-
-
-_MARKS = ("(", " -", " —", " –", ":", "—", "–")
 
 
 @dataclass(frozen=True)
@@ -38,17 +36,16 @@ class Dateline:
 
 
 def find_dateline(text: str) -> Dateline | None:
-    head = text[:90]
-    # Cheap test first: most summaries have no dateline and this runs on every item.
-    if not head[:1].isupper() or not any(mark in head for mark in _MARKS):
+    if not text[:1].isupper():
         return None
-    m = _DATELINE.match(text)
-    if m is None:
+    end = _END.search(text, 0, 100)
+    m = _HEAD.fullmatch(text, 0, end.start()) if end else None
+    if end is None or m is None:
         return None
     place = m.group("place")
     has_support = bool(m.group("agency") or m.group("date"))
     shouting = place.upper() == place and any(ch.isalpha() for ch in place)
-    with_qualifier = m.group("qual") is not None and m.group("dash") != ":"
+    with_qualifier = m.group("qual") is not None and end.group("dash") != ":"
     if not (has_support or shouting or with_qualifier):
         return None
     qualifier = m.span("qual") if m.group("qual") else None

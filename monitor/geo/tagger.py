@@ -85,7 +85,7 @@ class Tagger:
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
         places = tuple(
-            Place(m.surface, m.chosen.country, m.start, m.end, m.field)
+            _place(m.surface, m.chosen.country, m.start, m.end, m.field)
             for m in resolved
             if m.chosen is not None
         )
@@ -124,6 +124,14 @@ class Tagger:
             mention.sensitive = self._sensitive[index]
             found.append(mention)
         return dis.drop_language_uses(found, text)
+
+
+def _place(name: str, country: str, start: int, end: int, field: str) -> Place:
+    """A Place without the frozen-dataclass __init__ (one `object.__setattr__` per field):
+    on the hot path that costs more than resolving the name did."""
+    place = object.__new__(Place)
+    place.__dict__.update(name=name, country=country, start=start, end=end, field=field)
+    return place
 
 
 def _mark_dateline(
