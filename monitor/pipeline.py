@@ -7,8 +7,9 @@
                  └► enrich(entry)         geo tags (places, countries, primary)
                      └► rules.match(item) → [Match] with terms and spans
                          └► store.complete_feed(FeedResult)
-                              ONE transaction: items, matches, feed state — fenced by the
-                              lease token (lease lost ⇒ nothing written)
+                              ONE transaction: items, matches, feed state, outbox rows
+                              (feed health; alerts for urgent matches, notify.alerts) —
+                              fenced by the lease token (lease lost ⇒ nothing written)
 
 A failing feed is data: its error is stored on the feed and the cycle goes on. Any other
 exception is a bug: logged at critical and re-raised. This module decides nothing itself —
@@ -30,6 +31,7 @@ from monitor import feed_health, feed_state, schedule
 from monitor.config import Settings
 from monitor.errors import ParseError
 from monitor.fetch import Fetcher
+from monitor.notify import alerts
 from monitor.parse import parse_feed
 from monitor.store.base import Store
 from monitor.types import (
@@ -137,7 +139,7 @@ async def poll_feed(ctx: PollContext, feed: Feed) -> FeedResult:
         fetched = await ctx.fetcher.fetch(feed, conditional=conditional, headers=headers)
         now = ctx.clock()
         outcome, items = _decide(ctx, feed, fetched, now)
-        result = _result(feed, fetched, now, outcome, ctx.settings.email.admin, items)
+        result = _result(feed, fetched, now, outcome, ctx.settings, items)
         if not conditional and fetched.status in (200, 304):
             result = replace(result, unconditional=True)
     except Exception:
@@ -211,7 +213,7 @@ def _result(
     fetched: FetchResult,
     now: datetime,
     outcome: feed_state.Outcome,
-    admin: str,
+    settings: Settings,
     items: tuple[NewItem, ...],
 ) -> FeedResult:
     health = feed_health.health_after(feed, outcome, now, len(items))
@@ -232,5 +234,8 @@ def _result(
         typical_gap_s=outcome.typical_gap_s,
         health=health,
         host_backoff_until=outcome.host_backoff_until,
-        outbox=feed_health.health_report(feed, health, outcome, now, admin),
+        outbox=(
+            *feed_health.health_report(feed, health, outcome, now, settings.email.admin),
+            *alerts.for_new_items(items, settings, now),
+        ),
     )

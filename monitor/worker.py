@@ -1,6 +1,7 @@
 """The long-running worker: APScheduler ticks, the database decides what is due.
 
-Every `worker.tick` the job runs one poll cycle (coalesced, never two at once). SIGINT/SIGTERM
+Every `worker.tick` the job runs one poll cycle (coalesced, never two at once), then one
+notification step in a thread (queue due digests, send due outbox rows). SIGINT/SIGTERM
 set the stop flag: no new feeds are claimed, the feeds in hand finish and are stored, then the
 loop exits.
 """
@@ -14,14 +15,17 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.notify import deliver_due
+from monitor.notify.mailer import Mailer, mailer_for
 from monitor.pipeline import PollContext, poll_cycle
 
 log = logging.getLogger(__name__)
 
 
 class Worker:
-    def __init__(self, ctx: PollContext) -> None:
+    def __init__(self, ctx: PollContext, mailer: Mailer | None = None) -> None:
         self.ctx = ctx
+        self.mailer = mailer or mailer_for(ctx.settings.email)
         self._busy = asyncio.Lock()
         self.cycles = 0
 
@@ -36,6 +40,8 @@ class Worker:
             return
         async with self._busy:
             await poll_cycle(self.ctx)
+            ctx = self.ctx
+            await asyncio.to_thread(deliver_due, ctx.store, ctx.settings, ctx.clock(), self.mailer)
             self.cycles += 1
 
     async def run(self, *, handle_signals: bool = True) -> None:

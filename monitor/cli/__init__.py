@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rules_cmd",
     "parse_cmd",
     "tag_cmd",
+    "notify_cmd",
 )
 
 

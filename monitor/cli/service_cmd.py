@@ -50,6 +50,14 @@ async def _poll_once(settings: Settings, store: Store, urls: list[str]) -> Cycle
         return await poll_cycle(ctx, urls)
 
 
+def _deliver_due(settings: Settings, store: Store) -> None:
+    """Send the alerts (and any due digest) this poll queued before exiting."""
+    from monitor.notify import deliver_due
+    from monitor.runtime import utc_now
+
+    deliver_due(store, settings, utc_now())
+
+
 def _poll_urls(store: Store, all_feeds: bool, feed_urls: tuple[str, ...]) -> list[str]:
     if feed_urls:
         known = {f.url for f in store.list_feeds()}
@@ -72,7 +80,7 @@ def _poll_urls(store: Store, all_feeds: bool, feed_urls: tuple[str, ...]) -> lis
 @command_config_option
 @click.pass_context
 def poll(ctx: click.Context, all_feeds: bool, feed_urls: tuple[str, ...]) -> None:
-    """One cycle now: poll the due feeds, match, store, then exit."""
+    """One cycle now: poll the due feeds, match, store, send due alerts, then exit."""
     obj = cli_context(ctx)
     settings = obj.settings()
     _validate_rules_or_exit(settings)
@@ -83,6 +91,7 @@ def poll(ctx: click.Context, all_feeds: bool, feed_urls: tuple[str, ...]) -> Non
         return
     stats = asyncio.run(_poll_once(settings, store, urls))
     click.echo(summary_line(stats))
+    _deliver_due(settings, store)
 
 
 @click.command()
