@@ -82,8 +82,13 @@ def _in_name_context(
 def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
     """'English-speaking', 'French-language': a language, not a country."""
     return [
-        m for m in mentions
-        if not (m.candidates[0].kind == DEMONYM and _LANGUAGE_USE.match(text, m.end))
+        m
+        for m in mentions
+        if not (
+            m.candidates[0].kind == DEMONYM
+            and text[m.end : m.end + 1] in (" ", "-")
+            and _LANGUAGE_USE.match(text, m.end)
+        )
     ]
 
 
@@ -112,7 +117,7 @@ def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
 def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
     """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city."""
     for m, q in zip(mentions, mentions[1:], strict=False):
-        if not _BINDING_GAP.fullmatch(text, m.end, q.start):
+        if text[m.end : m.end + 1] != "," or not _BINDING_GAP.fullmatch(text, m.end, q.start):
             continue
         if not any(c.kind in (CITY, ADMIN, PLACE) for c in m.candidates):
             continue

@@ -32,6 +32,11 @@ _LOCATIVE = re.compile(
     r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
     re.IGNORECASE,
 )
+_PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
+_BETWEEN = frozenset(
+    "the north south east west central northeast northwest southeast southwest northern "
+    "southern eastern western northeastern northwestern southeastern southwestern".split()
+)
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
@@ -46,7 +51,7 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     assert m.chosen is not None
     c = m.chosen
     weight = SPECIFIC_WEIGHT if c.kind not in _KIND_WEIGHT else _KIND_WEIGHT[c.kind]
-    locative = c.kind != DEMONYM and _LOCATIVE.search(text, max(0, m.start - 30), m.start)
+    locative = c.kind != DEMONYM and _is_locative(text, m.start)
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
     elif _is_actor(m, text, gaz):
@@ -62,10 +67,26 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     return weight
 
 
+def _is_locative(text: str, start: int) -> bool:
+    # The common cases without a regex: no word before, or a word that is plainly not a
+    # preposition, direction or article.
+    if start < 3 or text[start - 1] != " ":
+        return False
+    space = text.rfind(" ", max(0, start - 16), start - 1)
+    word = text[space + 1 : start - 1].lower()
+    if word in _PREPOSITIONS:
+        return True
+    if word not in _BETWEEN:
+        return False
+    return _LOCATIVE.search(text, max(0, start - 30), start) is not None
+
+
 def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     assert m.chosen is not None
     c = m.chosen
-    following = _NEXT_WORD.match(text, m.end) if c.kind != DEMONYM else None
+    if c.kind == DEMONYM or text[m.end : m.end + 1] not in (" ", "-"):
+        return False
+    following = _NEXT_WORD.match(text, m.end)
     if following is None:
         return False
     word = following.group(1)

@@ -79,8 +79,9 @@ class Tagger:
                 people |= dis.person_words(found[field], value, self._gaz)
         mentions: list[dis.Mention] = []
         for field, value in texts.items():
-            kept = dis.drop_people(found[field], people)
-            dis.bind_pairs(kept, value)
+            kept = dis.drop_people(found[field], people) if people else found[field]
+            if len(kept) > 1 and "," in value:
+                dis.bind_pairs(kept, value)
             mentions.extend(kept)
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
@@ -100,11 +101,10 @@ class Tagger:
             return []
         norm = padded(text)
         found = []
+        lower_ok, exact, sensitive = self._lower_ok, self._exact, self._sensitive
         for index, start, end in self._automaton.find_matches_as_indexes(norm):
-            if norm[end].isalnum():
-                continue
             # `start` is the pattern's leading space, i.e. the word's index in `text`.
-            if not (text[start].isupper() or self._lower_ok[index]):
+            if norm[end].isalnum() or not (text[start].isupper() or lower_ok[index]):
                 continue
             candidates = self._candidates[index]
             stop = end - 1
@@ -116,13 +116,13 @@ class Tagger:
             if text[stop : stop + 1] == "." and candidates[0].name.endswith("."):
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
             surface = text[start:stop]
-            if self._exact[index]:
+            if exact[index]:
                 candidates = tuple(c for c in candidates if dis.case_allows(surface, c))
                 if not candidates:
                     continue
-            mention = dis.Mention(field, start, stop, surface, candidates)
-            mention.sensitive = self._sensitive[index]
-            found.append(mention)
+            found.append(
+                dis.Mention(field, start, stop, surface, candidates, sensitive=sensitive[index])
+            )
         return dis.drop_language_uses(found, text)
 
 
