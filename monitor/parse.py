@@ -15,13 +15,22 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from monitor.errors import ParseError
-from monitor.parse_entry import Body, RawEntry, normalise_entry, title_text
-from monitor.parse_screen import Screened, screen
+from monitor.parse_entry import (
+    Body,
+    FeedContext,
+    PendingEntry,
+    RawEntry,
+    complete_entry,
+    identify_entry,
+    title_text,
+)
+from monitor.parse_screen import MAX_ENTRIES, Screened, screen
 from monitor.sanitize import resolve_link
 from monitor.types import Entry, ParsedFeed
 
@@ -31,6 +40,29 @@ log = logging.getLogger(__name__)
 FEEDPARSER_MAX_BYTES = 2 * 1024 * 1024
 FEEDPARSER_MAX_UNCLOSED = 2000
 MAX_FEED_TITLE_LEN = 300
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """A parsed document with its entries identified (key, title, link, date) but not yet
+    summarised: a poll asks the store which keys are new and pays for nh3 only for those."""
+
+    title: str | None
+    ttl_s: int | None
+    pending: tuple[PendingEntry, ...]
+    context: FeedContext
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.pending)
+
+    @property
+    def published(self) -> tuple[datetime, ...]:
+        return tuple(p.published for p in self.pending if p.published is not None)
+
+    def entries(self, skip: Container[str] = frozenset()) -> tuple[Entry, ...]:
+        """The entries whose keys are not in `skip`, cleaned and summarised, in document order."""
+        return tuple(complete_entry(p, self.context) for p in self.pending if p.key not in skip)
 
 
 def parse_feed(
@@ -43,14 +75,35 @@ def parse_feed(
     """Parse one fetched document. `url` (where it came from) resolves relative links; `now`,
     when given, makes dates more than a day ahead of it unknown. Raises ParseError only."""
     try:
-        return _parse(screen(body, headers), url, now)
+        document = _read(body, headers, url, now)
+        return ParsedFeed(title=document.title, entries=document.entries(), ttl_s=document.ttl_s)
     except ParseError:
         raise
     except Exception as e:  # a parser bug on hostile input is still this feed's problem
         raise ParseError(f"feed could not be parsed: {type(e).__name__}: {e}") from e
 
 
-def _parse(screened: Screened, url: str | None, now: datetime | None) -> ParsedFeed:
+def read_feed(
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    url: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> FeedDocument:
+    """`parse_feed` in two steps: identify every entry now, summarise with `.entries(skip)`
+    only those not seen before. Raises ParseError only."""
+    try:
+        return _read(body, headers, url, now)
+    except ParseError:
+        raise
+    except Exception as e:
+        raise ParseError(f"feed could not be parsed: {type(e).__name__}: {e}") from e
+
+
+def _read(
+    body: bytes, headers: Mapping[str, str] | None, url: str | None, now: datetime | None
+) -> FeedDocument:
+    screened = screen(body, headers)
     feed, error = _run(_fastfeedparser, screened, url)
     if _wants_fallback(screened, feed) and _feedparser_allowed(screened):
         second, fp_error = _run(_feedparser, screened, url)
@@ -61,12 +114,12 @@ def _parse(screened: Screened, url: str | None, now: datetime | None) -> ParsedF
         reason = f": {error}" if error else " (no entries)"
         raise ParseError(f"nothing could be parsed{reason}") from error
     title, raw_entries, link = feed
-    base = _base_url(screened, url, link)
-    entries = _dedupe(normalise_entry(raw, base, now) for raw in raw_entries)
-    if not entries:
+    ctx = FeedContext.of(_base_url(screened, url, link), now)
+    pending = _dedupe(identify_entry(raw, ctx) for raw in raw_entries[:MAX_ENTRIES])
+    if not pending:
         raise ParseError("no usable entries (none had a title, link, id or text)")
     feed_title = title_text(title, MAX_FEED_TITLE_LEN) or None
-    return ParsedFeed(title=feed_title, entries=entries, ttl_s=screened.ttl_s)
+    return FeedDocument(title=feed_title, ttl_s=screened.ttl_s, pending=pending, context=ctx)
 
 
 _Feed = tuple[str | None, list[RawEntry], str | None]
@@ -216,9 +269,9 @@ def _base_url(screened: Screened, url: str | None, feed_link: str | None) -> str
     return base
 
 
-def _dedupe(entries: Iterable[Entry | None]) -> tuple[Entry, ...]:
+def _dedupe(entries: Iterable[PendingEntry | None]) -> tuple[PendingEntry, ...]:
     """The first entry of each key, in document order (some feeds repeat items)."""
-    seen: dict[str, Entry] = {}
+    seen: dict[str, PendingEntry] = {}
     for entry in entries:
         if entry is not None and entry.key not in seen:
             seen[entry.key] = entry

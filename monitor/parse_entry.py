@@ -11,13 +11,16 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+import nh3
 
 from monitor.sanitize import (
     clean_text,
+    display_cleaner,
     html_to_text,
     looks_like_html,
     resolve_link,
-    sanitize_html,
     strip_invisible,
     text_of_safe_html,
 )
@@ -37,16 +40,16 @@ FUTURE_SLACK = timedelta(days=1)
 _TAG = re.compile(r"<[^>]*>")
 
 
-@dataclass(frozen=True)
-class Body:
+# Per-entry values are NamedTuples, not frozen dataclasses: they are built for every entry of
+# every changed feed, and a frozen dataclass costs several times more to construct.
+class Body(NamedTuple):
     """One candidate text of an entry (description, summary or a content element)."""
 
     value: str
     is_html: bool = True
 
 
-@dataclass(frozen=True)
-class RawEntry:
+class RawEntry(NamedTuple):
     """An entry as a parser gave it, before any cleaning."""
 
     guid: str | None
@@ -57,25 +60,66 @@ class RawEntry:
     published: datetime | None
 
 
-def normalise_entry(raw: RawEntry, base_url: str | None, now: datetime | None) -> Entry | None:
-    """The stored form of one entry, or None when it has nothing to identify or show."""
-    link = resolve_link(raw.link, base_url)
-    published = sensible_date(raw.published, now)
-    summary_html, summary = _summary(raw.bodies, base_url)
-    title = title_text(raw.title, MAX_TITLE_LEN) or _headline(summary)
-    key = entry_key(raw.guid, link, title, published, summary)
+@dataclass(frozen=True)
+class FeedContext:
+    """What all entries of one document share, worked out once per document."""
+
+    base_url: str | None
+    now: datetime | None
+    cleaner: nh3.Cleaner
+
+    @classmethod
+    def of(cls, base_url: str | None, now: datetime | None) -> FeedContext:
+        return cls(base_url, now, display_cleaner(base_url))
+
+
+class PendingEntry(NamedTuple):
+    """An entry identified (key, title, link, date) whose summary is not worked out yet: the
+    summary (nh3 and plain text) is most of the cost, and entries seen before don't need it."""
+
+    key: str
+    title: str
+    link: str | None
+    published: datetime | None
+    raw: RawEntry
+    summary: tuple[str, str] | None = None  # (html, text), when the title or key needed it
+
+
+def identify_entry(raw: RawEntry, ctx: FeedContext) -> PendingEntry | None:
+    """Key, title, link and date of one entry, or None when it has nothing to identify it."""
+    link = resolve_link(raw.link, ctx.base_url)
+    published = sensible_date(raw.published, ctx.now)
+    title = title_text(raw.title, MAX_TITLE_LEN)
+    summary = None
+    if not title:
+        summary = _summary(raw.bodies, ctx.cleaner)
+        title = _headline(summary[1])
+    key = entry_key(raw.guid, link, title, published, summary[1] if summary else "")
     if key is None:
         return None
-    author = clean_text(raw.author, max_len=MAX_AUTHOR_LEN) if raw.author else None
+    return PendingEntry(key, title, link, published, raw, summary)
+
+
+def complete_entry(pending: PendingEntry, ctx: FeedContext) -> Entry:
+    """The stored form of an identified entry."""
+    raw = pending.raw
+    summary_html, summary = pending.summary or _summary(raw.bodies, ctx.cleaner)
+    author = clean_text(raw.author[:1000], max_len=MAX_AUTHOR_LEN) if raw.author else ""
     return Entry(
-        key=key,
-        title=title,
-        link=link,
+        key=pending.key,
+        title=pending.title,
+        link=pending.link,
         summary=summary,
         summary_html=summary_html,
         author=author or None,
-        published_at=published,
+        published_at=pending.published,
     )
+
+
+def normalise_entry(raw: RawEntry, ctx: FeedContext) -> Entry | None:
+    """The stored form of one entry, or None when it has nothing to identify or show."""
+    pending = identify_entry(raw, ctx)
+    return complete_entry(pending, ctx) if pending is not None else None
 
 
 def entry_key(
@@ -83,7 +127,8 @@ def entry_key(
 ) -> str | None:
     """guid/id, else the link, else a hash of title and date (summary when both are missing)."""
     if guid:
-        cleaned = clean_text(guid, max_len=MAX_KEY_LEN + 1)
+        # Cut before cleaning: a multi-megabyte guid would otherwise be scanned whole.
+        cleaned = clean_text(guid[: MAX_KEY_LEN * 8], max_len=MAX_KEY_LEN + 1)
         if len(cleaned) > MAX_KEY_LEN:
             return "sha1:" + hashlib.sha1(cleaned.encode("utf-8")).hexdigest()
         if cleaned:
@@ -117,6 +162,7 @@ def title_text(raw: str | None, max_len: int) -> str:
     decoded only when present, since most titles are already plain."""
     if not raw:
         return ""
+    raw = raw[: max_len * 4]  # markup and entities aside, nothing past this survives anyway
     if looks_like_html(raw):
         raw = html_to_text(raw)
     return clean_text(raw, max_len=max_len)
@@ -131,10 +177,10 @@ def _headline(summary: str) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def _summary(bodies: tuple[Body, ...], base_url: str | None) -> tuple[str, str]:
+def _summary(bodies: tuple[Body, ...], cleaner: nh3.Cleaner) -> tuple[str, str]:
     """(sanitised HTML, plain text) of the most useful body: the longest once tags are gone, so
     a teaser loses to the full text but an image-only content element loses to a description."""
-    candidates = [b for b in bodies if b.value and not b.value.isspace()]
+    candidates = list({b.value: b for b in bodies if b.value and not b.value.isspace()}.values())
     if not candidates:
         return "", ""
     best = candidates[0]
@@ -143,9 +189,9 @@ def _summary(bodies: tuple[Body, ...], base_url: str | None) -> tuple[str, str]:
     value = best.value[:MAX_HTML_INPUT]
     if not best.is_html:
         value = html.escape(value).replace("\n", "<br>")
-    safe = strip_invisible(sanitize_html(value, base_url=base_url))
-    text = clean_text(text_of_safe_html(safe), max_len=MAX_SUMMARY_LEN, keep_newlines=True)
-    return safe, text
+    # Stripped before nh3 as well: it cannot take lone surrogates (JSON "\ud800" makes them).
+    safe = strip_invisible(cleaner.clean(strip_invisible(value)))
+    return safe, text_of_safe_html(safe, max_len=MAX_SUMMARY_LEN)
 
 
 def _rough_text_length(body: Body) -> int:

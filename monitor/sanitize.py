@@ -31,6 +31,12 @@ _REMOVE = re.compile(f"[{_INVISIBLE}]")
 # In URLs every whitespace and control character goes (browsers drop tab/CR/LF inside URLs).
 _URL_REMOVE = re.compile(f"[{_INVISIBLE}\t\n\r\x85]")
 _URL_SPACES = re.compile(r"\s")
+# The common case, accepted without urlsplit: scheme, a plain host name, optional port, and a
+# path of printable ASCII without spaces or backslashes.
+_SIMPLE_URL = re.compile(
+    r"(https?)://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?(?::(\d{1,5}))?(?:[/?#][!-\[\]-~]*)?",
+    re.IGNORECASE,
+)
 
 _TEXT_TAGS = set(
     "p div br li tr td th h1 h2 h3 h4 h5 h6 blockquote pre hr dd dt figcaption".split()
@@ -71,8 +77,7 @@ def clean_text(s: str, *, max_len: int, keep_newlines: bool = False) -> str:
     With `keep_newlines`, line breaks survive (at most one blank line in a row); otherwise every
     run of whitespace becomes one space. Idempotent.
     """
-    if _REMOVE.search(s) is not None:
-        s = _REMOVE.sub("", s)
+    s = strip_invisible(s)
     if keep_newlines:
         s = _collapse_lines(s)
     else:
@@ -84,6 +89,9 @@ def clean_text(s: str, *, max_len: int, keep_newlines: bool = False) -> str:
 
 def strip_invisible(s: str) -> str:
     """`s` without the characters `clean_text` removes, whitespace untouched (for HTML)."""
+    # Most feed text is printable ASCII, which holds none of them: skip the regex scan.
+    if s.isascii() and s.isprintable():
+        return s
     return _REMOVE.sub("", s) if _REMOVE.search(s) is not None else s
 
 
@@ -105,10 +113,16 @@ def clean_link(url: str | None) -> str | None:
     (javascript:, data:, file:, mailto:), relative references, hostless or malformed URLs and
     URLs longer than 2048 characters give None. Idempotent.
     """
-    if url is None:
+    if url is None or len(url) > 2 * MAX_URL_LEN:
         return None
-    url = _URL_REMOVE.sub("", url).strip()
-    url = _URL_SPACES.sub("%20", url)
+    simple = _SIMPLE_URL.fullmatch(url)
+    if simple is not None and len(url) <= MAX_URL_LEN and int(simple.group(2) or 0) < 65536:
+        return simple.group(1).lower() + url[len(simple.group(1)) :]
+    if not (url.isascii() and url.isprintable()):
+        url = _URL_REMOVE.sub("", url)
+    url = url.strip()
+    if " " in url or not url.isascii():
+        url = _URL_SPACES.sub("%20", url)
     if not url or len(url) > MAX_URL_LEN:
         return None
     try:
@@ -126,7 +140,7 @@ def clean_link(url: str | None) -> str | None:
 
 def resolve_link(link: str | None, base: str | None) -> str | None:
     """`link` resolved against `base` (when relative), then cleaned with `clean_link`."""
-    if link is None:
+    if link is None or len(link) > 2 * MAX_URL_LEN:
         return None
     if base and "://" not in link[:16]:
         try:
@@ -141,7 +155,12 @@ def sanitize_html(html_text: str, *, base_url: str | None = None) -> str:
     styles, forms, frames or event handlers), links with rel="noopener noreferrer", and only
     absolute http(s) URLs (relative ones resolved against `base_url`, or dropped without one).
     """
-    return _display_cleaner(clean_link(base_url) if base_url else None).clean(html_text)
+    return display_cleaner(base_url).clean(strip_invisible(html_text))
+
+
+def display_cleaner(base_url: str | None) -> nh3.Cleaner:
+    """The nh3 cleaner `sanitize_html` uses for documents at `base_url` (reuse it per feed)."""
+    return _display_cleaner(clean_link(base_url) if base_url else None)
 
 
 @lru_cache(maxsize=512)
@@ -160,17 +179,18 @@ def html_to_text(html_text: str) -> str:
     """Plain text of an HTML fragment, for matching: tags removed (scripts and styles with
     their content), entities decoded, block elements turned into line breaks, whitespace
     collapsed (newlines kept, at most one blank line in a row)."""
-    return text_of_safe_html(_TEXT_CLEANER.clean(html_text))
+    return text_of_safe_html(_TEXT_CLEANER.clean(strip_invisible(html_text)))
 
 
-def text_of_safe_html(safe_html: str) -> str:
-    """Plain text of HTML that nh3 already sanitised (as `sanitize_html` returns it); avoids a
-    second sanitising pass when both the display HTML and the text are wanted."""
+def text_of_safe_html(safe_html: str, *, max_len: int | None = None) -> str:
+    """Plain text of HTML that nh3 already sanitised (as `sanitize_html` returns it), cleaned as
+    `clean_text(..., keep_newlines=True)` does; avoids a second sanitising pass when both the
+    display HTML and the text are wanted."""
     if "<" in safe_html:
         safe_html = _ANY_TAG.sub("", _BLOCK_TAG.sub("\n", safe_html))
     if "&" in safe_html:
         safe_html = html.unescape(safe_html)
-    return _collapse_lines(safe_html)
+    return clean_text(safe_html, max_len=max_len or len(safe_html), keep_newlines=True)
 
 
 def looks_like_html(text: str) -> bool:

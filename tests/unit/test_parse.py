@@ -21,7 +21,7 @@ from monitor.cli import main
 from monitor.cli.parse_cmd import entry_json
 from monitor.errors import ParseError
 from monitor.parse import _base_url, _fastfeedparser, _feedparser, parse_feed
-from monitor.parse_entry import entry_key, normalise_entry, sensible_date
+from monitor.parse_entry import FeedContext, entry_key, normalise_entry, sensible_date
 from monitor.parse_screen import screen
 from monitor.types import Entry
 
@@ -62,8 +62,8 @@ def test_each_fixture_parses_to_its_expected_entries(path: Path) -> None:
 def _entries_with(parser: Any, path: Path) -> list[Entry | None]:
     screened = screen(path.read_bytes(), headers_for(path))
     _title, raws, link = parser(screened.data, None)
-    base = _base_url(screened, None, link)
-    return [normalise_entry(raw, base, None) for raw in raws]
+    ctx = FeedContext.of(_base_url(screened, None, link), None)
+    return [normalise_entry(raw, ctx) for raw in raws]
 
 
 @pytest.mark.parametrize("path", XML_DOCUMENTS, ids=lambda p: p.name)
