@@ -119,5 +119,8 @@ def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(gazetteer, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        for stale in path.parent.glob("gazetteer-*.pickle"):
+            if stale != path:
+                stale.unlink(missing_ok=True)  # older data or package versions
     except OSError as e:
         log.warning("geo_cache_not_written path=%s error=%s", path, e)
