@@ -26,6 +26,7 @@ from monitor.geo.gazetteer import (
     Candidate,
     Gazetteer,
 )
+from monitor.geo.locative import preposition_before
 
 # A much bigger namesake beats an anchored small town ("Paris" in a U.S. story is still France).
 DWARFED_RATIO = 50
@@ -51,6 +52,7 @@ class Mention:
     qualifier: bool = False
     chosen: Candidate | None = None
     sensitive: bool = False  # may be read as part of a person's or an organisation's name
+    situated: bool = False  # after a lower-case preposition of place: "in Nice"
 
 
 def case_allows(surface: str, candidate: Candidate) -> bool:
@@ -157,7 +159,7 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
         only = m.candidates[0]
         if only.flags & BOUND_ONLY and not tied:
             return None
-        supported = tied or m.dateline or only.country in anchored
+        supported = tied or m.dateline or m.situated or only.country in anchored
         return only if supported or not only.flags & WEAK else None
     usable = [c for c in m.candidates if tied or not c.flags & BOUND_ONLY]
     if not usable:
@@ -169,7 +171,7 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
         rival = best(strong) if strong else pick
         dwarfed = rival.population > DWARFED_RATIO * max(pick.population, 1)
         return rival if dwarfed and rival.kind == pick.kind else pick
-    if m.bound or m.dateline or m.qualifier:
+    if m.bound or m.dateline or m.qualifier or m.situated:
         return best(usable)
     return best(strong) if strong else None
 
@@ -177,6 +179,13 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
 def best(candidates: Sequence[Candidate]) -> Candidate:
     """The first candidate: the gazetteer stores them best prior first, filters keep order."""
     return candidates[0]
+
+
+def situate(mentions: Iterable[Mention], text: str) -> None:
+    """Mark weak names that follow a lower-case preposition of place ("in Nice")."""
+    for m in mentions:
+        if any(c.flags & WEAK for c in m.candidates):
+            m.situated = preposition_before(text, m.start).islower()
 
 
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:

@@ -10,9 +10,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from monitor.geo.tagger import Tagger
+from monitor.types import GeoTags
+
+
+class Tags(Protocol):
+    def tag(self, text: str, title: str = "") -> GeoTags: ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def evaluate(tagger: Tagger, items: Iterable[Mapping[str, Any]]) -> Scores:
+def evaluate(tagger: Tags, items: Iterable[Mapping[str, Any]]) -> Scores:
     tp = fp = fn = right = total = 0
     misses = []
     for item in items:

@@ -14,7 +14,8 @@ import re
 from collections.abc import Sequence
 
 from monitor.geo.disambiguate import Mention
-from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
+from monitor.geo.gazetteer import CAPITAL, CITY, COUNTRY, DEMONYM, Gazetteer
+from monitor.geo.locative import preposition_before
 
 DATELINE_BONUS = 12.0
 TITLE_FACTOR = 2.0
@@ -25,18 +26,9 @@ ACTOR_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
 _KIND_WEIGHT = {COUNTRY: 2.0, DEMONYM: 1.0}
 SPECIFIC_WEIGHT = 3.0
+CAPITAL_WEIGHT = 2.0
 # A preposition of place before the name, allowing "the" and a direction in between:
 # "in Baghdad", "near the U.S. Embassy", "in northern Iraq".
-_LOCATIVE = re.compile(
-    r"\b(?:in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
-    r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
-    re.IGNORECASE,
-)
-_PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
-_BETWEEN = frozenset(
-    "the north south east west central northeast northwest southeast southwest northern "
-    "southern eastern western northeastern northwestern southeastern southwestern".split()
-)
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
@@ -51,7 +43,9 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     assert m.chosen is not None
     c = m.chosen
     weight = SPECIFIC_WEIGHT if c.kind not in _KIND_WEIGHT else _KIND_WEIGHT[c.kind]
-    locative = c.kind != DEMONYM and _is_locative(text, m.start)
+    if c.kind == CITY and c.flags & CAPITAL:
+        weight = CAPITAL_WEIGHT  # "accusing Moscow", "talks with Beijing": often the government
+    locative = c.kind != DEMONYM and bool(preposition_before(text, m.start))
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
     elif _is_actor(m, text, gaz):
@@ -65,20 +59,6 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     if m.dateline:
         weight += DATELINE_BONUS
     return weight
-
-
-def _is_locative(text: str, start: int) -> bool:
-    # The common cases without a regex: no word before, or a word that is plainly not a
-    # preposition, direction or article.
-    if start < 3 or text[start - 1] != " ":
-        return False
-    space = text.rfind(" ", max(0, start - 16), start - 1)
-    word = text[space + 1 : start - 1].lower()
-    if word in _PREPOSITIONS:
-        return True
-    if word not in _BETWEEN:
-        return False
-    return _LOCATIVE.search(text, max(0, start - 30), start) is not None
 
 
 def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:

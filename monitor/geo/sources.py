@@ -52,11 +52,13 @@ def build_gazetteer() -> Gazetteer:
     curated = tomllib.loads(places_blob.decode())
     countries = tomllib.loads(countries_blob.decode())
     weak = frozenset(curated["weak"])
+    # "North", "Central", "Capital" as a division's whole name: never a place in running text.
+    generic = frozenset(curated["place_prefixes"]) | frozenset(curated["place_suffixes"])
     entries = [
         *_curated_entries(curated),
         *_country_entries(countries, weak),
-        *_admin_entries(weak),
-        *_city_entries(weak),
+        *(e for e in _admin_entries(weak) if e[0] not in generic),
+        *(e for e in _city_entries(weak) if e[0] not in generic),
     ]
     keys, candidates = _index(entries)
     return Gazetteer(

@@ -82,6 +82,7 @@ class Tagger:
             kept = dis.drop_people(found[field], people) if people else found[field]
             if len(kept) > 1 and "," in value:
                 dis.bind_pairs(kept, value)
+            dis.situate(kept, value)
             mentions.extend(kept)
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))

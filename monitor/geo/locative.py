@@ -1,0 +1,38 @@
+"""Is a name preceded by a preposition of place ("in Baghdad", "near the U.S. Embassy")?
+
+Shared by the scoring (a place said to be where something happens weighs more) and the
+disambiguation (a weak name such as "Nice" after a lower-case "in" is a place).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
+# Words allowed between the preposition and the name: "in the east of", "in northern Iraq".
+_BETWEEN = frozenset(
+    "the north south east west central northeast northwest southeast southwest northern "
+    "southern eastern western northeastern northwestern southeastern southwestern".split()
+)
+_LOCATIVE = re.compile(
+    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
+    r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
+    re.IGNORECASE,
+)
+
+
+def preposition_before(text: str, start: int) -> str:
+    """The preposition of place before `text[start:]`, as written, or ""."""
+    # The common cases without a regex: no word before, or a word that is plainly not a
+    # preposition, direction or article.
+    if start < 3 or text[start - 1] != " ":
+        return ""
+    space = text.rfind(" ", max(0, start - 16), start - 1)
+    word = text[space + 1 : start - 1]
+    lowered = word.lower()
+    if lowered in _PREPOSITIONS:
+        return word
+    if lowered not in _BETWEEN:
+        return ""
+    m = _LOCATIVE.search(text, max(0, start - 30), start)
+    return m.group(1) if m else ""
