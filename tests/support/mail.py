@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
@@ -52,7 +52,7 @@ class SmtpSink:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
-    def start(self) -> SmtpSink:
+    def start(self) -> Self:
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self

@@ -40,10 +40,10 @@ def new_item(
     return NewItem(item, (Match(rule.name, rule.severity, ("rocket*",)),))
 
 
-def queued(*items: NewItem, story_key: object = None) -> tuple[OutboxMessage, ...]:
-    if story_key is None:
+def queued(*items: NewItem, story: str | None = None) -> tuple[OutboxMessage, ...]:
+    if story is None:
         return alert_messages(items, (URGENT, NORMAL), NOW, MAX_AGE_S)
-    return alert_messages(items, (URGENT, NORMAL), NOW, MAX_AGE_S, lambda n: "story-7")
+    return alert_messages(items, (URGENT, NORMAL), NOW, MAX_AGE_S, lambda _: story)
 
 
 def row(
@@ -97,7 +97,7 @@ def test_an_item_without_a_published_time_is_judged_by_when_it_was_first_seen() 
 
 def test_copies_of_one_story_from_three_outlets_queue_one_alert_per_recipient() -> None:
     copies = [new_item(f"copy-{n}", feed_id=n) for n in (1, 2, 3)]
-    messages = queued(*copies, story_key="story-7")
+    messages = queued(*copies, story="story-7")
     assert len(messages) == 2
     assert {m.dedupe_key for m in messages} == {
         dedupe_key("iraq-attacks", "duty@example.org", "story-7"),
