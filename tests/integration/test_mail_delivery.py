@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import RuleConfig
+from monitor.config import FeedConfig, RuleConfig, WebSettings
 from monitor.notify.mailer import FileMailer, SmtpMailer
 from monitor.notify.sender import SendReport, send_due
 from monitor.store.base import Store
 from monitor.types import FeedResult, OutboxMessage
+from tests.support.feed_server import FeedServer, Route, rss
 from tests.support.mail import (
     T0,
     URGENT,
@@ -23,6 +24,7 @@ from tests.support.mail import (
     store_items,
     story_item,
 )
+from tests.support.polling import FOOTBALL, GREEN_ZONE, Clock, make_settings, poll
 
 
 @pytest.fixture
@@ -218,3 +220,31 @@ def test_without_an_smtp_host_each_message_becomes_one_eml_file(
     [path] = (tmp_path / "mail").iterdir()
     assert path.name.startswith("outbox-1-") and path.suffix == ".eml"
     assert b"X-Monitor-Kind: alert" in path.read_bytes()
+
+
+def test_polling_an_urgent_match_queues_its_alert_and_the_email_links_the_stored_match(
+    tmp_path: Path, store: Store, feed_server: FeedServer, smtp: SmtpSink
+) -> None:
+    feed_server.routes["/wire.xml"] = Route(body=rss([GREEN_ZONE, FOOTBALL]))
+    settings = make_settings(tmp_path, [FeedConfig(url=feed_server.url("/wire.xml"), name="Wire")])
+    poll(settings, store, Clock())
+    [row] = store.list_outbox()
+    assert (row.kind, row.recipient, row.status) == ("alert", "duty@example.org", "pending")
+    assert row.payload["title"] == "Rockets hit Baghdad's Green Zone"
+    mailing = replace(mail_settings(smtp.port), web=WebSettings(base_url="https://m.example"))
+    assert send_due(store, SmtpMailer(mailing.email, 5), mailing, Clock().now).sent == 1
+    [match] = store.list_matches()
+    text = smtp.received[0].message.get_body(("plain",))
+    assert text is not None
+    assert f"In monitor: https://m.example/matches/{match.id}" in str(text.get_content())
+
+
+def test_a_backlog_older_than_the_alert_age_limit_is_matched_but_never_alerts(
+    tmp_path: Path, store: Store, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/wire.xml"] = Route(body=rss([GREEN_ZONE]))
+    settings = make_settings(tmp_path, [FeedConfig(url=feed_server.url("/wire.xml"), name="Wire")])
+    one_hour = replace(settings, email=replace(settings.email, alert_max_age_s=3600))
+    poll(one_hour, store, Clock())  # published 10:00, polled 12:00
+    assert len(store.list_matches()) == 1
+    assert store.list_outbox() == []
