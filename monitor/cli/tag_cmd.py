@@ -16,6 +16,7 @@ import click
 
 from monitor.cli.context import CliContext, cli_context, command_config_option, fail_usage
 from monitor.config import PlaceConfig
+from monitor.errors import ConfigError
 from monitor.types import GeoTags
 
 
@@ -34,7 +35,10 @@ def tag(ctx: click.Context, jsonl: bool, text: str | None) -> None:
         fail_usage(["give TEXT or --jsonl, not both"])
     from monitor.geo import load_tagger
 
-    tagger = load_tagger(_config_places(cli_context(ctx)))
+    try:
+        tagger = load_tagger(_config_places(cli_context(ctx)))
+    except ConfigError as e:
+        fail_usage(e.problems)
     if jsonl:
         for record in _records(sys.stdin):
             tags = tagger.tag(record["text"], record.get("title", ""))

@@ -17,5 +17,7 @@ __all__ = ["Tagger", "load_tagger"]
 
 
 def load_tagger(places: Sequence[PlaceConfig] = (), cache_dir: Path | None = None) -> Tagger:
-    """The bundled gazetteer (from the on-disk cache when current) with config places on top."""
+    """The bundled gazetteer (from the on-disk cache when current) with config places on top.
+
+    Raises ConfigError when a config place's country cannot be resolved."""
     return Tagger(load_gazetteer(cache_dir), places)

@@ -53,6 +53,7 @@ class Mention:
     chosen: Candidate | None = None
     sensitive: bool = False  # may be read as part of a person's or an organisation's name
     situated: bool = False  # after a lower-case preposition of place: "in Nice"
+    weak: bool = False  # some reading needs support (see WEAK)
 
 
 def case_allows(surface: str, candidate: Candidate) -> bool:
@@ -184,7 +185,7 @@ def best(candidates: Sequence[Candidate]) -> Candidate:
 def situate(mentions: Iterable[Mention], text: str) -> None:
     """Mark weak names that follow a lower-case preposition of place ("in Nice")."""
     for m in mentions:
-        if any(c.flags & WEAK for c in m.candidates):
+        if m.weak:
             m.situated = preposition_before(text, m.start).islower()
 
 

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 import ahocorasick_rs
 
 from monitor.config import PlaceConfig
+from monitor.errors import ConfigError
 from monitor.geo import disambiguate as dis
 from monitor.geo.datelines import find_dateline
-from monitor.geo.gazetteer import BLOCK, EXACT, PLACE, Candidate, Gazetteer
+from monitor.geo.gazetteer import BLOCK, EXACT, PLACE, WEAK, Candidate, Gazetteer
 from monitor.geo.normalize import padded, pattern_key
 from monitor.geo.scoring import first_sentence_end, rank_countries
 from monitor.types import GeoTags, Place
@@ -27,7 +28,9 @@ _NOTHING = GeoTags()
 
 
 class Tagger:
-    """Finds places in news text. Build with `monitor.geo.load_tagger`."""
+    """Finds places in news text. Build with `monitor.geo.load_tagger`.
+
+    Raises ConfigError when a config place has no resolvable country."""
 
     def __init__(self, gazetteer: Gazetteer, places: Sequence[PlaceConfig] = ()) -> None:
         self._gaz = gazetteer
@@ -44,18 +47,26 @@ class Tagger:
         self._lower_ok = [any(c.name[:1].islower() for c in cs) for cs in self._candidates]
         self._exact = [any(c.flags & EXACT for c in cs) for cs in self._candidates]
         self._sensitive = [any(map(dis.person_sensitive, cs)) for cs in self._candidates]
+        self._weak = [any(c.flags & WEAK for c in cs) for cs in self._candidates]
 
     @staticmethod
     def _config_entries(
         table: dict[str, tuple[Candidate, ...]], places: Sequence[PlaceConfig]
     ) -> list[tuple[str, Candidate]]:
-        entries = []
-        for place in places:
+        """Config places as curated entries; every place without a country is reported."""
+        entries, problems = [], []
+        for number, place in enumerate(places):
             country = _config_country(table, place)
             if country is None:
+                problems.append(
+                    f"places[{number}] {place.name!r}: give `country` (ISO2) or a `within` "
+                    f"that is a known place or ISO2 code (got {place.within!r})"
+                )
                 continue
             for name in (place.name, *place.aliases):
                 entries.append((pattern_key(name), Candidate(name, country, PLACE, 0, 0)))
+        if problems:
+            raise ConfigError(problems)
         return entries
 
     def resolve_place(self, name: str) -> str | None:
@@ -102,7 +113,7 @@ class Tagger:
             return []
         norm = padded(text)
         found = []
-        lower_ok, exact, sensitive = self._lower_ok, self._exact, self._sensitive
+        lower_ok, exact, sensitive, weak = self._lower_ok, self._exact, self._sensitive, self._weak
         for index, start, end in self._automaton.find_matches_as_indexes(norm):
             # `start` is the pattern's leading space, i.e. the word's index in `text`.
             if norm[end].isalnum() or not (text[start].isupper() or lower_ok[index]):
@@ -122,7 +133,10 @@ class Tagger:
                 if not candidates:
                     continue
             found.append(
-                dis.Mention(field, start, stop, surface, candidates, sensitive=sensitive[index])
+                dis.Mention(
+                    field, start, stop, surface, candidates,
+                    sensitive=sensitive[index], weak=weak[index],
+                )
             )
         return dis.drop_language_uses(found, text)
 

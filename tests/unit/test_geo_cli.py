@@ -71,3 +71,11 @@ def test_bad_input_lines_exit_2_with_a_message(runner: CliRunner, stdin: str) ->
 def test_a_named_config_that_is_missing_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(main, ["tag", "--config", "nowhere.toml", "Baghdad"])
     assert result.exit_code == 2
+
+
+def test_a_config_place_with_an_unknown_location_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "geo.toml"
+    config.write_text('[[places]]\nname = "Camp Nowhere"\nwithin = "Zzyzx"\n')
+    result = runner.invoke(main, ["tag", "--config", str(config), "Mortars hit Camp Nowhere."])
+    assert result.exit_code == 2
+    assert "Camp Nowhere" in result.output

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import PlaceConfig
+from monitor.errors import ConfigError
 from monitor.geo import Tagger, load_tagger
 from monitor.geo.evaluate import evaluate, read_labelled
 
@@ -243,6 +244,14 @@ def test_config_places_are_layered_on_top(tagger: Tagger) -> None:
     assert custom.tag("Mortars hit Sentinel Base overnight.").primary == "IQ"
     assert custom.tag("A ship docked at Harbour Nine.").primary == "NO"
     assert tagger.tag("Mortars hit Camp Sentinel overnight.").primary is None
+
+
+def test_a_config_place_without_a_country_is_a_config_error() -> None:
+    places = [PlaceConfig(name="Camp Nowhere", within="Zzyzx"), PlaceConfig("Ok", country="IQ")]
+    with pytest.raises(ConfigError) as caught:
+        load_tagger(places)
+    assert len(caught.value.problems) == 1
+    assert "Camp Nowhere" in caught.value.problems[0]
 
 
 @pytest.mark.parametrize(
