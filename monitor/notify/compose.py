@@ -4,7 +4,7 @@
 HTML templates are autoescaped (feed text is hostile); plain-text ones are not. Every header
 value built from feed text goes through `clean_header`: CR, LF and every other control or
 line/paragraph separator become spaces, so a title holding "\\r\\nBcc: x@y" stays inside the
-Subject. Every message carries `X-Monitor-Kind` and a Message-ID derived from its first row.
+Subject. Every message carries `X-Monitor-Kind` and a Message-ID derived from its outbox row(s).
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ def clean_header(text: str, limit: int = SUBJECT_LIMIT) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def message_id_for(row: OutboxRow) -> str:
-    """Stable per outbox row: a resend after a crash carries the same Message-ID."""
-    digest = hashlib.sha256(row.dedupe_key.encode("utf-8")).hexdigest()[:12]
-    return f"<outbox-{row.id}-{digest}@monitor>"
+def message_id_for(rows: Sequence[OutboxRow]) -> str:
+    """Stable per outbox row (or set of rows): a resend after a crash carries the same
+    Message-ID, while a roll-up that has since gained rows gets a new one, so a client folding
+    duplicates never hides the added matches."""
+    keys = "\n".join(row.dedupe_key for row in rows)
+    digest = hashlib.sha256(keys.encode("utf-8")).hexdigest()[:12]
+    return f"<outbox-{rows[0].id}-{digest}@monitor>"
 
 
 def render(
@@ -101,7 +104,7 @@ def compose(job: Delivery, settings: Settings, now: datetime) -> EmailMessage:
         headers = []
     return render(
         first.kind, context, subject=subject, sender=settings.email.sender,
-        recipient=first.recipient, message_id=message_id_for(first), now=now, headers=headers,
+        recipient=first.recipient, message_id=message_id_for(job.rows), now=now, headers=headers,
     )
 
 

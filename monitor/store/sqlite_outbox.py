@@ -13,6 +13,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -105,7 +106,7 @@ def _with_refs(conn: sqlite3.Connection, row: OutboxRow) -> OutboxRow:
     if found is None:
         return row
     refs = {key: found[key] for key in ("match_id", "item_id", "story_id", "outlets")}
-    return OutboxRow(**{**vars(row), "payload": {**payload, **refs}})
+    return replace(row, payload={**payload, **refs})
 
 
 def complete(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -76,7 +77,7 @@ def test_every_alert_carries_its_kind_and_a_message_id_derived_from_its_row() ->
     row = alert_row(42)
     message = compose(Delivery((row,)), settings(), NOW)
     assert message["X-Monitor-Kind"] == "alert"
-    assert message["Message-ID"] == message_id_for(row)
+    assert message["Message-ID"] == message_id_for([row])
     assert message["Message-ID"].startswith("<outbox-42-")
     assert compose(Delivery((row,)), settings(), NOW + timedelta(hours=1))["Message-ID"] == (
         message["Message-ID"]
@@ -139,6 +140,14 @@ def test_feed_health_reports_are_marked_as_such() -> None:
     assert message["X-Monitor-Kind"] == "feed-health"
     assert message["Subject"].startswith("[feed failing] F: failing for 26 h")
     assert "https://f.example/rss" in parts(message)[0]
+
+
+def test_a_rollup_that_gained_rows_gets_a_new_message_id() -> None:
+    first = alert_row(2)
+    later = replace(alert_row(3), dedupe_key="alert:iraq-attacks:duty@example.org:other")
+    alone, rolled = message_id_for([first]), message_id_for([first, later])
+    assert alone != rolled and rolled.startswith("<outbox-2-")
+    assert message_id_for([first, later]) == rolled
 
 
 def test_highlighting_merges_overlapping_spans_and_ignores_spans_outside_the_text() -> None:
