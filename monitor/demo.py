@@ -352,20 +352,23 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("demo_request %s", format % args)
 
 
-def write_demo_config(src: Path, dest: Path, base_url: str) -> Path:
+def write_demo_config(
+    src: Path, dest: Path, base_url: str, data_dir: Path | None = None
+) -> Path:
     """Copy the demo config `src` for a server at `base_url`; return the written file.
 
     `dest` is the file to write, or (without a `.toml` suffix) the directory to write
     `monitor.toml` into. Feed URLs on 127.0.0.1 (any port) are pointed at `base_url`; the
     relative SQLite path and `outbox_dir` are made absolute (against `src`'s folder, as the
-    loader would) so the copy works from its new place. Their folders are created.
+    loader would, or moved into `data_dir` when given) so the copy works from its new place.
+    Their folders are created.
     """
     if not base_url.startswith("http://127.0.0.1:"):
         raise ValueError(f"not a loopback demo URL: {base_url!r}")
     base = base_url.rstrip("/") + "/"
     text = src.read_text(encoding="utf-8")
     text = _LOOPBACK_FEED_URL.sub(lambda _m: base, text)
-    text, folders = _absolute_paths(text, src.resolve().parent)
+    text, folders = _absolute_paths(text, src.resolve().parent, data_dir)
     data = tomllib.loads(text)
     stray = [f["url"] for f in data.get("feeds", []) if not str(f.get("url", "")).startswith(base)]
     if stray:
@@ -382,12 +385,14 @@ _SQLITE_URL = re.compile(r"^(\s*url\s*=\s*)\"sqlite:///(?!/)([^\"]+)\"", re.M)
 _OUTBOX_DIR = re.compile(r"^(\s*outbox_dir\s*=\s*)\"(?!/)([^\"]+)\"", re.M)
 
 
-def _absolute_paths(text: str, folder: Path) -> tuple[str, list[Path]]:
+def _absolute_paths(
+    text: str, folder: Path, data_dir: Path | None
+) -> tuple[str, list[Path]]:
     """Relative SQLite file and outbox_dir → absolute; also returns the folders they need."""
     folders: list[Path] = []
 
     def absolute(rel: str, is_file: bool) -> str:
-        path = (folder / rel).resolve()
+        path = (data_dir / Path(rel).name if data_dir else folder / rel).resolve()
         folders.append(path.parent if is_file else path)
         return str(path).replace("\\", "\\\\").replace('"', '\\"')
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,9 @@ import click
 from rich.console import Console
 
 from monitor.cli.context import command_config_option, fail_usage
+from monitor.cli.output import console as make_console
 from monitor.cli.output import matches_table
-from monitor.config import DatabaseSettings, Settings
+from monitor.config import Settings
 from monitor.store.base import Store
 from monitor.types import StoredMatch
 
@@ -58,10 +59,13 @@ def demo(fast: bool, speed: float, var_dir: Path) -> None:
     try:
         if fast:
             server.release_all()
-        config = write_demo_config(source / "demo.toml", var_dir / "monitor.toml", base_url)
-        settings = _demo_settings(config, var_dir)
-        console = Console()
+        config = write_demo_config(
+            source / "demo.toml", var_dir / "monitor.toml", base_url, data_dir=var_dir
+        )
+        settings = _load(config)
+        console = make_console()
         console.print(f"[bold]monitor demo[/]: {len(server.feeds)} sample feeds at {base_url}")
+        console.print(f"config: {config}  (try `monitor matches --config {config}`)")
         asyncio.run(_run(settings, server, console, fast))
     finally:
         server.stop()
@@ -74,13 +78,10 @@ def _empty(var_dir: Path) -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _demo_settings(config: Path, var_dir: Path) -> Settings:
+def _load(config: Path) -> Settings:
     from monitor.config import load_settings
 
-    settings = load_settings(config, os.environ)
-    database = DatabaseSettings(url=f"sqlite:///{(var_dir / 'monitor.db').resolve()}")
-    email = replace(settings.email, outbox_dir=(var_dir / "mail").resolve())
-    return replace(settings, database=database, email=email)
+    return load_settings(config, os.environ)
 
 
 async def _run(settings: Settings, server: DemoServer, console: Console, fast: bool) -> None:
@@ -110,15 +111,21 @@ async def _run(settings: Settings, server: DemoServer, console: Console, fast: b
 async def _report_until_done(
     store: Store, server: DemoServer, worker: Worker, console: Console
 ) -> None:
-    """Print matches as they arrive; return once every item is out and a cycle polled it."""
+    """Print matches as they arrive; return once every item is out and every feed was polled
+    after that."""
     shown: set[int] = set()
-    cycles_when_all_out: int | None = None
-    while cycles_when_all_out is None or worker.cycles <= cycles_when_all_out + 1:
+    all_out_at: datetime | None = None
+    while all_out_at is None or not _all_polled_since(store, all_out_at):
         await asyncio.sleep(REPORT_EVERY_S)
         _print_new(store.list_matches(), shown, console)
-        if cycles_when_all_out is None and server.next_release_in() is None:
-            cycles_when_all_out = worker.cycles
+        if all_out_at is None and server.next_release_in() is None:
+            all_out_at = worker.ctx.clock()
     _print_new(store.list_matches(), shown, console)
+
+
+def _all_polled_since(store: Store, moment: datetime) -> bool:
+    feeds = [f for f in store.list_feeds() if not f.disabled_reason]
+    return all(f.last_fetched_at is not None and f.last_fetched_at > moment for f in feeds)
 
 
 def _print_new(matches: list[StoredMatch], shown: set[int], console: Console) -> None:

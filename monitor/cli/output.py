@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -55,13 +56,18 @@ def feed_json(f: Feed) -> dict[str, Any]:
 
 
 def short_time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    return value.strftime("%m-%d %H:%M") if value else "—"
 
 
 def matches_table(matches: Sequence[StoredMatch], title: str = "Matches") -> Table:
     table = Table(title=title, expand=True)
-    for name in ("matched", "rule", "sev", "region", "source", "title", "terms"):
-        table.add_column(name, overflow="fold", ratio=4 if name == "title" else None)
+    table.add_column("matched", no_wrap=True)
+    table.add_column("rule", overflow="fold", max_width=18)
+    table.add_column("sev", no_wrap=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("source", overflow="fold", max_width=20)
+    table.add_column("title", overflow="fold", min_width=24, ratio=1)
+    table.add_column("terms", overflow="fold", max_width=20)
     for m in matches:
         table.add_row(
             short_time(m.matched_at),
@@ -96,4 +102,6 @@ def feeds_table(feeds: Sequence[Feed]) -> Table:
 
 
 def console(err: bool = False) -> Console:
-    return Console(stderr=err, soft_wrap=False)
+    """A rich console; when not writing to a terminal, wide enough for the tables."""
+    stream = sys.stderr if err else sys.stdout
+    return Console(stderr=err, width=None if stream.isatty() else 160)
