@@ -132,11 +132,24 @@ def outbox_table(rows: list[OutboxRow]) -> Table:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
 @click.option("--status", type=click.Choice(OUTBOX_STATUSES), default=None, help="Only these.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--retry", "retry_ids", multiple=True, type=int, metavar="ID",
+    help="Send these failed rows again (repeatable), e.g. after fixing the SMTP settings.",
+)
 @command_config_option
 @click.pass_context
-def outbox(ctx: click.Context, as_json: bool, status: str | None, limit: int) -> None:
+def outbox(
+    ctx: click.Context, as_json: bool, status: str | None, limit: int, retry_ids: tuple[int, ...]
+) -> None:
     """Outbox rows: alerts, digests and feed reports with status, attempts and last error."""
-    rows = cli_context(ctx).store().list_outbox(status=status, limit=limit)
+    store = cli_context(ctx).store()
+    if retry_ids:
+        from monitor.runtime import utc_now
+
+        requeued = store.requeue_outbox(list(retry_ids), utc_now())
+        click.echo(f"requeued {requeued} of {len(retry_ids)} row(s) (only failed rows are)",
+                   err=as_json)
+    rows = store.list_outbox(status=status, limit=limit)
     if as_json:
         click.echo(dumps([outbox_json(r) for r in rows]))
         return

@@ -117,6 +117,9 @@ class Store(Protocol):
     def release_outbox(self, row_ids: Sequence[int], token: str, next_attempt_at: datetime) -> bool:
         """Hand rows back unattempted (cooldown, flood guard, lease running out)."""
 
+    def requeue_outbox(self, row_ids: Sequence[int], now: datetime) -> int:
+        """Send failed rows again (after fixing the mail setup); returns how many were failed."""
+
     def sent_alerts(self, since: datetime) -> list[SentAlert]:
         """Alert rows sent at or after `since`, oldest first."""
 

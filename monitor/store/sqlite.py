@@ -258,6 +258,10 @@ class SqliteStore:
         with self._write() as conn:
             return outbox.release(conn, row_ids, token, next_attempt_at) == len(row_ids)
 
+    def requeue_outbox(self, row_ids: Sequence[int], now: datetime) -> int:
+        with self._write() as conn:
+            return outbox.requeue(conn, row_ids, now)
+
     def sent_alerts(self, since: datetime) -> list[SentAlert]:
         return outbox.sent_alerts(self._query, since)
 

@@ -150,6 +150,15 @@ def release(
     ).rowcount
 
 
+def requeue(conn: sqlite3.Connection, ids: Sequence[int], now: datetime) -> int:
+    """Failed rows back to pending, due now, with a fresh retry budget (last_error kept)."""
+    return conn.execute(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+        f"WHERE id IN ({_marks(ids)}) AND status = 'failed'",
+        [ts(now), *ids],
+    ).rowcount
+
+
 def sent_alerts(query: Query, since: datetime) -> list[SentAlert]:
     rows = query(
         "SELECT json_extract(payload, '$.rule') AS rule, recipient, sent_at, message_id "

@@ -226,3 +226,5 @@ def test_monitor_digest_now_sends_once_unless_forced_and_outbox_lists_it(
     listed = runner.invoke(main, ["outbox", "--json", "--config", config])
     rows = json.loads(listed.output)
     assert [(r["kind"], r["status"], r["attempts"]) for r in rows] == [("digest", "sent", 1)] * 2
+    table = runner.invoke(main, ["outbox", "--retry", "1", "--config", config])
+    assert "requeued 0 of 1 row(s)" in table.output and "2 outbox rows" in table.output

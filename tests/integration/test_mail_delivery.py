@@ -167,7 +167,7 @@ def test_a_4xx_reply_is_retried_after_a_backoff_and_then_delivered(
     assert statuses(store) == [("sent", 3)]
 
 
-def test_a_5xx_reply_is_recorded_on_the_row_and_never_retried(
+def test_a_5xx_reply_is_recorded_on_the_row_and_retried_only_when_requeued(
     store: Store, smtp: SmtpSink
 ) -> None:
     settings = mail_settings(smtp.port)
@@ -178,6 +178,9 @@ def test_a_5xx_reply_is_recorded_on_the_row_and_never_retried(
     [row] = store.list_outbox()
     assert row.status == "failed" and row.last_error == "554 5.7.1 Message rejected as spam"
     assert smtp.received == []
+    assert store.requeue_outbox([row.id], T0 + timedelta(days=2)) == 1
+    assert send(store, smtp.port, T0 + timedelta(days=2)).sent == 1
+    assert statuses(store) == [("sent", 1)]
 
 
 def test_a_refused_recipient_address_is_a_permanent_failure(
