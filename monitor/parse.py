@@ -30,7 +30,7 @@ from monitor.parse_entry import (
     identify_entry,
     title_text,
 )
-from monitor.parse_screen import MAX_ENTRIES, Screened, screen
+from monitor.parse_screen import MAX_ENTRIES, Screened, screen, unclosed_tags
 from monitor.sanitize import resolve_link
 from monitor.types import Entry, ParsedFeed
 
@@ -153,10 +153,7 @@ def _wants_fallback(screened: Screened, feed: _Feed | None) -> bool:
 
 def _feedparser_allowed(screened: Screened) -> bool:
     data = screened.data
-    if len(data) > FEEDPARSER_MAX_BYTES:
-        return False
-    unclosed = data.count(b"<") - 2 * data.count(b"</") - data.count(b"/>") - data.count(b"<!")
-    return unclosed <= FEEDPARSER_MAX_UNCLOSED
+    return len(data) <= FEEDPARSER_MAX_BYTES and unclosed_tags(data) <= FEEDPARSER_MAX_UNCLOSED
 
 
 def _fastfeedparser(data: bytes, url: str | None) -> _Feed:

@@ -5,9 +5,9 @@ refuses external entities (XXE), parameter entities, and internal entities whose
 grows past a few kilobytes (billion laughs). `normalise_references` then rewrites every entity
 and character reference the parsers would choke on, so lxml (which cuts text short at an
 undefined entity) and feedparser (which raises on `&#xD800;` or `&#99999999999;`) read the same
-characters: HTML named entities become numeric references, unknown names become literal text,
-invalid code points become U+FFFD, and the few small declared entities are expanded here with a
-bound on the total.
+characters: HTML named entities become numeric references, unknown names and bare ampersands
+become literal text, invalid code points become U+FFFD, and the few small declared entities are
+expanded here with a bound on the total. CDATA sections are left as they are.
 """
 
 from __future__ import annotations
@@ -35,10 +35,19 @@ _SUBSET_TOKEN = re.compile(
 )
 _ENTITY_REF = re.compile(rb"&([^\s&;#<>\"']+);")
 _PREDEFINED = {b"amp", b"lt", b"gt", b"quot", b"apos"}
-_ANY_REF = re.compile(
-    rb"&(?:#[xX]0*([0-9A-Fa-f]{1,8})|#0*([0-9]{1,10})|(?!(?:amp|lt|gt|quot|apos);)"
-    rb"([A-Za-z][A-Za-z0-9]{0,31}));|&#[xX]?[0-9A-Fa-f]{9,};"
+# References the parsers mishandle, and bare ampersands (AT&T: lxml drops the text after one,
+# feedparser invents "&T;"). Numeric references are matched only in the ranges that can hold
+# an invalid code point (controls, surrogates, U+FFFE/F, past U+10FFFF); the callback decides.
+_SUSPECT = (  # one leading "&" for all branches, so the regex engine can skip to each "&"
+    rb"&(?:(?:#[xX]0*(?P<hex>[0-8bBcCeEfF]|1[0-9A-Fa-f]|[dD][89a-fA-F][0-9A-Fa-f]{2}"
+    rb"|[fF]{3}[eEfF]|[0-9A-Fa-f]{5,8})|#0*(?P<dec>[0-8]|1[124-9]|2[0-9]|3[01]|[0-9]{5,10})"
+    rb"|(?!(?:amp|lt|gt|quot|apos);)(?P<name>[A-Za-z][A-Za-z0-9]{0,31}));"
+    rb"|#[xX]?[0-9A-Fa-f]{9,};|(?P<bare>)(?!#?[A-Za-z0-9]+;))"
 )
+_ANY_SUSPECT = re.compile(_SUSPECT)
+# The same, skipping CDATA sections, whose "&" is literal text (often in URLs).
+_REWRITE = re.compile(rb"(?P<cdata><!\[CDATA\[.*?(?:\]\]>|\Z))|" + _SUSPECT, re.DOTALL)
+MAX_REWRITES = 50_000
 _HTML_REFS: dict[bytes, bytes] = {
     name[:-1].encode("ascii"): b"".join(b"&#%d;" % ord(c) for c in text)
     for name, text in html5.items()
@@ -111,25 +120,40 @@ def _expand(
 
 def normalise_references(data: bytes, declared: Mapping[bytes, bytes]) -> bytes:
     """Rewrite references the parsers mishandle (see module docstring); others stay as they are.
-    Raises ParseError when declared entities would expand the document past a bound."""
-    if b"&" not in data:
-        return data
+    Raises ParseError when declared entities would expand the document past a bound, or when
+    so much needs rewriting that the document is garbage."""
     if declared:
         _check_total_expansion(data, declared)
+    elif _ANY_SUSPECT.search(data) is None:
+        return data  # the common case: one C-speed scan, no callbacks
+    rewrites = 0
 
     def replace(ref: re.Match[bytes]) -> bytes:
-        hex_digits, decimal, name = ref.groups()
-        if name is not None:
-            return declared.get(name) or _HTML_REFS.get(name) or b"&amp;" + name + b";"
-        if hex_digits is None and decimal is None:
-            return b"&#xFFFD;"
-        code = int(hex_digits, 16) if hex_digits is not None else int(decimal)
-        if _is_xml_char(code):
-            return ref.group(0)
-        # A control character is dropped (as clean_text would); a non-character is marked.
-        return b"" if code < 0x20 else b"&#xFFFD;"
+        nonlocal rewrites
+        rewrites += 1
+        if rewrites > MAX_REWRITES:
+            raise ParseError(f"not a feed: more than {MAX_REWRITES} broken references")
+        return _rewrite(ref, declared)
 
-    return _ANY_REF.sub(replace, data)
+    return _REWRITE.sub(replace, data)
+
+
+def _rewrite(ref: re.Match[bytes], declared: Mapping[bytes, bytes]) -> bytes:
+    if ref.group("cdata") is not None:
+        return ref.group(0)
+    if ref.group("bare") is not None:
+        return b"&amp;"
+    name = ref.group("name")
+    if name is not None:
+        return declared.get(name) or _HTML_REFS.get(name) or b"&amp;" + name + b";"
+    digits = ref.group("hex") or ref.group("dec")
+    if digits is None:
+        return b"&#xFFFD;"  # more digits than any code point has
+    code = int(digits, 16) if ref.group("hex") is not None else int(digits)
+    if _is_xml_char(code):
+        return ref.group(0)
+    # A control character is dropped (as clean_text would); a non-character is marked.
+    return b"" if code < 0x20 else b"&#xFFFD;"
 
 
 def _check_total_expansion(data: bytes, declared: Mapping[bytes, bytes]) -> None:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from monitor.cli import main
 from monitor.cli.parse_cmd import entry_json
 from monitor.errors import ParseError
-from monitor.parse import _base_url, _fastfeedparser, _feedparser, parse_feed
+from monitor.parse import _base_url, _fastfeedparser, _feedparser, parse_feed, read_feed
 from monitor.parse_entry import FeedContext, entry_key, normalise_entry, sensible_date
 from monitor.parse_screen import screen
 from monitor.types import Entry
@@ -149,6 +149,31 @@ def test_it_falls_back_to_feedparser_when_fastfeedparser_finds_no_entries() -> N
         b"<item><title>Stray item</title><link>https://x.example/s</link></item></rss>"
     )
     assert [e.title for e in parse_feed(body).entries] == ["Stray item"]
+
+
+def test_bare_ampersands_stay_text_and_cdata_is_left_alone() -> None:
+    feed = parse_feed(
+        rss(
+            "<item><title>AT&T wins & more</title>"
+            "<link><![CDATA[https://x.example/1?a=1&b=2]]></link>"
+            "<description>Q&A: a &lt; b</description></item>"
+        )
+    )
+    [entry] = feed.entries
+    assert (entry.title, entry.link, entry.summary) == (
+        "AT&T wins & more",
+        "https://x.example/1?a=1&b=2",
+        "Q&A: a < b",
+    )
+
+
+def test_read_feed_identifies_every_entry_and_summarises_only_the_ones_asked_for() -> None:
+    document = read_feed((FIXTURES / "rss2.xml").read_bytes())
+    assert document.keys == tuple(e["id"] for e in expected_for(FIXTURES / "rss2.xml"))
+    assert len(document.published) == 3 and document.ttl_s == 900
+    fresh = document.entries(skip=set(document.keys[1:]))
+    assert [e.key for e in fresh] == [document.keys[0]]
+    assert fresh == parse_feed((FIXTURES / "rss2.xml").read_bytes()).entries[:1]
 
 
 def test_entries_repeated_by_the_publisher_are_kept_once() -> None:
