@@ -86,27 +86,36 @@ def alert_payload(item: Item, match: Match, rule: RuleConfig, story_key: str) ->
     }
 
 
+def _never_updated(new: NewItem) -> bool:
+    return False
+
+
 def alert_messages(
     items: Iterable[NewItem],
     rules: Sequence[RuleConfig],
     now: datetime,
     max_age_s: float,
     story_key: StoryKey = item_story_key,
+    is_update: Callable[[NewItem], bool] = _never_updated,
 ) -> tuple[OutboxMessage, ...]:
-    """The alert rows for freshly stored items: urgent matches on recent items, per recipient."""
+    """The alert rows for freshly stored items: urgent matches on recent items, per recipient.
+
+    An item that `is_update` of its story (a story flagged as updated) may send one short
+    follow-up per story, rule and recipient (key suffix `:update`); the sender's cooldown still
+    spaces it from the first alert."""
     by_name = {rule.name: rule for rule in rules}
     messages: dict[str, OutboxMessage] = {}
     for new in items:
         if too_old(new.item, now, max_age_s):
             continue
-        key = story_key(new)
+        key, update = story_key(new), is_update(new)
         for match in new.matches:
             rule = by_name.get(match.rule)
             if match.severity != "urgent" or rule is None:
                 continue
-            payload = alert_payload(new.item, match, rule, key)
+            payload = {**alert_payload(new.item, match, rule, key), "update": update}
             for recipient in rule.recipients:
-                dedupe = dedupe_key(rule.name, recipient, key)
+                dedupe = dedupe_key(rule.name, recipient, key) + (":update" if update else "")
                 messages.setdefault(dedupe, OutboxMessage("alert", recipient, dedupe, payload))
     return tuple(messages.values())
 

@@ -200,6 +200,7 @@ def match_view(payload: Mapping[str, object], settings: Settings) -> dict[str, A
         "rule": _text(payload, "rule"),
         "query": _text(payload, "query"),
         "severity": _text(payload, "severity") or "urgent",
+        "follow_up": payload.get("update") is True,
         "title": clean_header(title, 500),
         "title_parts": highlight(title, _spans(payload, "title")),
         "summary_parts": highlight(summary, _spans(payload, "summary")),
@@ -226,7 +227,8 @@ def _alert_subject(job: Delivery, first: dict[str, Any], count: int, since: str)
         more = "1 more match" if count == 1 else f"{count} more matches"
         return f"[{severity}] {first['rule']}: {more} since {since}: {first['title']}"
     extra = f" (+{count - 1} more)" if count > 1 else ""
-    return f"[{severity}] {first['rule']}: {first['title']}{extra}"
+    update = "update: " if first["follow_up"] else ""
+    return f"[{severity}] {first['rule']}: {update}{first['title']}{extra}"
 
 
 def alert_view(job: Delivery, settings: Settings) -> tuple[str, dict[str, Any]]:

@@ -185,3 +185,12 @@ def test_a_rollup_carrying_several_rows_counts_as_one_email_against_the_budget()
 def test_the_history_reaches_back_over_the_longest_cooldown_or_an_hour() -> None:
     assert history_since(NOW, {"a": 60}) == NOW - timedelta(hours=1)
     assert history_since(NOW, {"a": 60, "b": 7200}) == NOW - timedelta(hours=2)
+
+
+def test_an_update_to_a_story_may_send_one_follow_up_beside_the_first_alert() -> None:
+    first = alert_messages([new_item()], (URGENT,), NOW, MAX_AGE_S, lambda _: "story-7")
+    update = alert_messages(
+        [new_item("gz-2")], (URGENT,), NOW, MAX_AGE_S, lambda _: "story-7", lambda _: True
+    )
+    assert [m.dedupe_key for m in update] == [m.dedupe_key + ":update" for m in first]
+    assert all(m.payload["update"] is True for m in update)

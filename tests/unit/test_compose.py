@@ -155,3 +155,16 @@ def test_highlighting_merges_overlapping_spans_and_ignores_spans_outside_the_tex
         ("rocket a", True), ("ttack", False),
     ]
     assert highlight("plain", []) == [("plain", False)]
+
+
+def test_a_story_update_is_marked_as_a_follow_up() -> None:
+    message = compose(Delivery((alert_row(extra={"update": True}),)), settings(), NOW)
+    assert message["Subject"].startswith("[URGENT] iraq-attacks: update: Rockets hit")
+    text, html = parts(message)
+    assert "URGENT · iraq-attacks · update to an earlier alert\nUpdate: *Rockets* hit" in text
+    assert "Update: " in html
+
+
+def test_an_ordinary_alert_starts_with_its_severity_rule_and_headline() -> None:
+    text, _ = parts(compose(Delivery((alert_row(),)), settings(), NOW))
+    assert text.startswith("URGENT · iraq-attacks\n*Rockets* hit <b>Green Zone</b>\n\nBAGHDAD")
