@@ -125,9 +125,11 @@ def for_new_items(
     settings: Settings,
     now: datetime,
     story_key: StoryKey = item_story_key,
+    is_update: Callable[[NewItem], bool] = _never_updated,
 ) -> tuple[OutboxMessage, ...]:
     """`alert_messages` with the rules and age limit from the settings."""
-    return alert_messages(items, settings.rules, now, settings.email.alert_max_age_s, story_key)
+    max_age_s = settings.email.alert_max_age_s
+    return alert_messages(items, settings.rules, now, max_age_s, story_key, is_update)
 
 
 # Sending -----------------------------------------------------------------------------------
