@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,9 @@ from monitor.cli.context import CliContext, cli_context, command_config_option, 
 from monitor.config import PlaceConfig
 from monitor.errors import ConfigError
 from monitor.types import GeoTags
+
+if TYPE_CHECKING:
+    from monitor.geo import Tagger
 
 
 def register(group: click.Group) -> None:
@@ -33,19 +36,25 @@ def tag(ctx: click.Context, jsonl: bool, text: str | None) -> None:
     """Geotag TEXT (or stdin): the places found, every country, the primary country."""
     if jsonl and text is not None:
         fail_usage(["give TEXT or --jsonl, not both"])
-    from monitor.geo import load_tagger
-
-    try:
-        tagger = load_tagger(_config_places(cli_context(ctx)))
-    except ConfigError as e:
-        fail_usage(e.problems)
+    obj = cli_context(ctx)
     if jsonl:
+        tagger: Tagger | None = None
         for record in _records(sys.stdin):
+            tagger = tagger or _load(obj)  # after the first line is known to be valid
             tags = tagger.tag(record["text"], record.get("title", ""))
             click.echo(json.dumps(tags_json(str(record["id"]), tags), ensure_ascii=False))
         return
     body = text if text is not None else sys.stdin.read()
-    click.echo(readable(tagger.tag(body)))
+    click.echo(readable(_load(obj).tag(body)))
+
+
+def _load(obj: CliContext) -> Tagger:
+    from monitor.geo import load_tagger
+
+    try:
+        return load_tagger(_config_places(obj))
+    except ConfigError as e:
+        fail_usage(e.problems)
 
 
 def _config_places(obj: CliContext) -> tuple[PlaceConfig, ...]:

@@ -75,9 +75,13 @@ def person_sensitive(c: Candidate) -> bool:
 def _in_name_context(
     m: Mention, text: str, gaz: Gazetteer, starts: set[int], ends: set[int]
 ) -> bool:
-    after = _NAME_AFTER.match(text, m.end)
-    if after and after.group(1) not in gaz.place_suffixes and m.end + 1 not in starts:
-        return True
+    # Cheap character tests first; the regexes run only when a capital is adjacent.
+    if text[m.end + 1 : m.end + 2].isupper():
+        after = _NAME_AFTER.match(text, m.end)
+        if after and after.group(1) not in gaz.place_suffixes and m.end + 1 not in starts:
+            return True
+    if m.start < 3 or text[m.start - 1] != " " or not text[m.start - 2].islower():
+        return False
     before = _NAME_BEFORE.search(text, max(0, m.start - 30), m.start)
     return bool(before and before.group(1) not in gaz.place_prefixes and m.start - 1 not in ends)
 

@@ -87,20 +87,24 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "monitor"
 
 
+def cache_path(cache_dir: Path) -> Path:
+    return cache_dir / f"gazetteer-{cache_key()}.pickle"
+
+
 def load_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
     """The cached index if present and current, else a fresh build (cached when possible)."""
-    path = (cache_dir or default_cache_dir()) / f"gazetteer-{cache_key()}.pickle"
-    cached = _read_cache(path)
+    path = cache_path(cache_dir or default_cache_dir())
+    cached = read_cache(path)
     if cached is not None:
         return cached
     from monitor.geo.sources import build_gazetteer
 
     gazetteer = build_gazetteer()
-    _write_cache(path, gazetteer)
+    write_cache(path, gazetteer)
     return gazetteer
 
 
-def _read_cache(path: Path) -> Gazetteer | None:
+def read_cache(path: Path) -> Gazetteer | None:
     try:
         with path.open("rb") as f:
             value = pickle.load(f)
@@ -112,15 +116,20 @@ def _read_cache(path: Path) -> Gazetteer | None:
     return value if isinstance(value, Gazetteer) else None
 
 
-def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
+def write_cache(path: Path, gazetteer: Gazetteer) -> None:
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(gazetteer, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        tmp = None
         for stale in path.parent.glob("gazetteer-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)  # older data or package versions
     except OSError as e:
         log.warning("geo_cache_not_written path=%s error=%s", path, e)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -8,6 +8,13 @@ from monitor.config import PlaceConfig
 from monitor.errors import ConfigError
 from monitor.geo import Tagger, load_tagger
 from monitor.geo.evaluate import evaluate, read_labelled
+from monitor.geo.gazetteer import (
+    Gazetteer,
+    cache_path,
+    load_gazetteer,
+    read_cache,
+    write_cache,
+)
 
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "geo_labelled.jsonl"
 
@@ -24,6 +31,11 @@ SEED_TEXT = (
 @pytest.fixture(scope="session")
 def tagger() -> Tagger:
     return load_tagger()
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_gazetteer()
 
 
 def countries(tagger: Tagger, text: str, title: str = "") -> set[str]:
@@ -262,11 +274,13 @@ def test_resolve_place_names_the_country(tagger: Tagger, name: str, expected: st
     assert tagger.resolve_place(name) == expected
 
 
-def test_an_unwritable_cache_folder_still_gives_a_working_tagger(tmp_path: Path) -> None:
+def test_an_unwritable_cache_folder_is_only_a_warning(tmp_path: Path, gazetteer: Gazetteer) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    fresh = load_tagger(cache_dir=blocked / "cache")
-    assert fresh.tag("Rockets hit Baghdad.").primary == "IQ"
+    target = cache_path(blocked / "cache")
+    write_cache(target, gazetteer)
+    assert read_cache(target) is None
+    assert list(tmp_path.iterdir()) == [blocked]
 
 
 def test_the_labelled_set_scores_stay_above_the_floor(tagger: Tagger) -> None:
@@ -275,3 +289,21 @@ def test_the_labelled_set_scores_stay_above_the_floor(tagger: Tagger) -> None:
     scores = evaluate(tagger, items)
     assert scores.f1 >= 0.95
     assert scores.primary_accuracy >= 0.90
+
+
+def test_a_current_cache_file_is_reused_as_is(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    target = cache_path(tmp_path)
+    write_cache(target, gazetteer)
+    stamp = target.stat().st_mtime_ns
+    assert load_gazetteer(tmp_path) == gazetteer
+    assert target.stat().st_mtime_ns == stamp
+    assert list(tmp_path.glob("gazetteer-*.pickle")) == [target]
+
+
+def test_writing_a_cache_removes_caches_of_older_data(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    stale = tmp_path / "gazetteer-0000000000000000.pickle"
+    stale.write_bytes(b"old")
+    write_cache(cache_path(tmp_path), gazetteer)
+    assert not stale.exists()
