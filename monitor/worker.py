@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class Worker:
     def __init__(self, ctx: PollContext, mailer: Mailer | None = None) -> None:
         self.ctx = ctx
-        self.mailer = mailer or mailer_for(ctx.settings.email)
+        self.mailer = mailer or mailer_for(ctx.settings.email, ctx.settings.worker.lease_s)
         self._busy = asyncio.Lock()
         self.cycles = 0
 

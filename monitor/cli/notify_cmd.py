@@ -65,7 +65,8 @@ def digest(
             day=day.date() if day else None, force=force, ignore_time=now_flag,
         )
         click.echo(_outcome_line(recipient, outcome, settings))
-    report = send_due(store, mailer_for(settings.email), settings, now, kinds=("digest",))
+    mailer = mailer_for(settings.email, settings.worker.lease_s)
+    report = send_due(store, mailer, settings, now, kinds=("digest",))
     click.echo(f"sent {report.sent} digest(s)" + _trouble(report.retried, report.failed))
     if report.retried or report.failed:
         sys.exit(1)

@@ -28,7 +28,8 @@ def deliver_due(
     from monitor.notify.sender import send_due
 
     enqueue_due(store, settings, now)
-    return send_due(store, mailer or mailer_for(settings.email), settings, now)
+    mailer = mailer or mailer_for(settings.email, settings.worker.lease_s)
+    return send_due(store, mailer, settings, now)
 
 
 __all__ = ["deliver_due"]

@@ -150,8 +150,11 @@ class FakeMailer:
         self.sent.append(message)
 
 
-def mailer_for(settings: EmailSettings) -> Mailer:
-    """SMTP when a host is configured, else `.eml` files in `outbox_dir`."""
+def mailer_for(settings: EmailSettings, lease_s: float | None = None) -> Mailer:
+    """SMTP when a host is configured, else `.eml` files in `outbox_dir`. With the sender's
+    lease, the SMTP timeout is kept to a quarter of it, so a send started before the sender's
+    half-lease cut-off finishes before the lease could pass to another worker."""
     if settings.smtp_host:
-        return SmtpMailer(settings)
+        timeout_s = DEFAULT_TIMEOUT_S if lease_s is None else min(DEFAULT_TIMEOUT_S, lease_s / 4)
+        return SmtpMailer(settings, timeout_s)
     return FileMailer(settings.outbox_dir)

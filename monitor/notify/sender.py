@@ -16,8 +16,9 @@ probably unwell, and the next tick tries again.
 
 Crash safety (kill -9 anywhere): a claimed row stays 'pending'; its lease expires after
 `worker.lease` and the next sender claims it again, so nothing is lost. The batch stops handing
-out messages when half the lease has gone, so a slow server cannot let a lease expire while we
-still send from it. The one window for a duplicate is between the server's "250 OK" and the
+out messages when half the lease has gone, and `mailer_for` keeps the SMTP timeout to a quarter
+of it, so a slow server cannot let a lease expire (and another worker send the same rows) while
+we still send from it. The one window for a duplicate is between the server's "250 OK" and the
 commit of `complete_outbox` — a few milliseconds of local SQLite work. A message resent after a
 crash in that window carries the same Message-ID, so mail clients and archives can fold it.
 """
