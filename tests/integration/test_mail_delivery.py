@@ -251,3 +251,51 @@ def test_a_backlog_older_than_the_alert_age_limit_is_matched_but_never_alerts(
     poll(one_hour, store, Clock())  # published 10:00, polled 12:00
     assert len(store.list_matches()) == 1
     assert store.list_outbox() == []
+
+
+def smtp_mailer(port: int, *, user: str = "", password: str = "", security: str = "none"
+                ) -> SmtpMailer:
+    email = replace(mail_settings(port).email, smtp_user=user, smtp_password=password,
+                    smtp_security=security)
+    return SmtpMailer(email, timeout_s=5)
+
+
+PLAIN_AUTH_ON_LOOPBACK = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+@PLAIN_AUTH_ON_LOOPBACK
+def test_smtp_auth_logs_in_with_the_configured_user_and_password(store: Store) -> None:
+    sink = SmtpSink(login=("monitor", "s3cret")).start()
+    try:
+        settings = mail_settings(sink.port)
+        store_items(store, settings, "AM wire", [story_item("gz", "Rockets hit Green Zone")], T0)
+        mailer = smtp_mailer(sink.port, user="monitor", password="s3cret")
+        assert send_due(store, mailer, settings, T0).sent == 1
+    finally:
+        sink.stop()
+    assert len(sink.received) == 1
+
+
+@PLAIN_AUTH_ON_LOOPBACK
+def test_a_wrong_smtp_password_is_retried_later_not_given_up(store: Store) -> None:
+    sink = SmtpSink(login=("monitor", "s3cret")).start()
+    try:
+        settings = mail_settings(sink.port)
+        store_items(store, settings, "AM wire", [story_item("gz", "Rockets hit Green Zone")], T0)
+        mailer = smtp_mailer(sink.port, user="monitor", password="wrong")
+        assert send_due(store, mailer, settings, T0).retried == 1
+    finally:
+        sink.stop()
+    [row] = store.list_outbox()
+    assert row.status == "pending" and "authentication failed: 535" in (row.last_error or "")
+
+
+def test_starttls_refused_by_the_server_is_a_transient_failure(
+    store: Store, smtp: SmtpSink
+) -> None:
+    settings = mail_settings(smtp.port)
+    store_items(store, settings, "AM wire", [story_item("gz", "Rockets hit Green Zone")], T0)
+    mailer = smtp_mailer(smtp.port, security="starttls")
+    assert send_due(store, mailer, settings, T0).retried == 1
+    [row] = store.list_outbox()
+    assert row.status == "pending" and "STARTTLS" in (row.last_error or "")

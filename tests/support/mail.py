@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from monitor.config import DigestSettings, EmailSettings, RuleConfig, Settings, WorkerSettings
 from monitor.notify import alerts
@@ -49,11 +50,19 @@ class SmtpSink:
     received: list[Received] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    login: tuple[str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
     def start(self) -> Self:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        if self.login is None:
+            self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        else:
+            # Plain-text AUTH on loopback (aiosmtpd warns about it on each connection).
+            self._controller = Controller(
+                self, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate,
+                auth_require_tls=False, auth_required=True,
+            )
         self._controller.start()
         return self
 
@@ -61,6 +70,13 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(
+            data, LoginPassword) else None
+        return AuthResult(success=given == self.login, handled=False)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
