@@ -3,6 +3,7 @@ dedupe, cooldown roll-ups, the flood guard, and every way the server can fail.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -13,8 +14,10 @@ import pytest
 from monitor.config import FeedConfig, RuleConfig, WebSettings
 from monitor.notify.mailer import FileMailer, SmtpMailer
 from monitor.notify.sender import SendReport, send_due
+from monitor.runtime import poll_context
 from monitor.store.base import Store
 from monitor.types import FeedResult, OutboxMessage
+from monitor.worker import Worker
 from tests.support.feed_server import FeedServer, Route, rss
 from tests.support.mail import (
     T0,
@@ -299,3 +302,21 @@ def test_starttls_refused_by_the_server_is_a_transient_failure(
     assert send_due(store, mailer, settings, T0).retried == 1
     [row] = store.list_outbox()
     assert row.status == "pending" and "STARTTLS" in (row.last_error or "")
+
+
+def test_each_worker_tick_polls_then_sends_the_alerts_it_queued(
+    tmp_path: Path, store: Store, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/wire.xml"] = Route(body=rss([GREEN_ZONE]))
+    settings = make_settings(tmp_path, [FeedConfig(url=feed_server.url("/wire.xml"), name="Wire")])
+    clock = Clock()
+
+    async def one_tick() -> None:
+        store.sync_feeds(settings.feeds, clock())
+        async with poll_context(settings, store, clock=clock) as ctx:
+            await Worker(ctx, FileMailer(tmp_path / "mail")).tick()
+
+    asyncio.run(one_tick())
+    [eml] = (tmp_path / "mail").iterdir()
+    assert b"Subject: [URGENT] iraq-attacks: Rockets hit Baghdad's Green Zone" in eml.read_bytes()
+    assert [r.status for r in store.list_outbox()] == ["sent"]
