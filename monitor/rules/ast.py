@@ -65,6 +65,8 @@ class Not:
 
 Node = Term | Near | And | Or | Not
 Leaf = Term | Near
+# A tuple, not the union: isinstance() with a tuple is several times faster on hot paths.
+_LEAVES = (Term, Near)
 
 
 def fields_of(node: Leaf) -> tuple[str, ...]:
@@ -73,7 +75,7 @@ def fields_of(node: Leaf) -> tuple[str, ...]:
 
 
 def leaves(node: Node) -> Iterator[Leaf]:
-    if isinstance(node, Term | Near):
+    if isinstance(node, _LEAVES):
         yield node
     elif isinstance(node, Not):
         yield from leaves(node.child)
@@ -84,7 +86,7 @@ def leaves(node: Node) -> Iterator[Leaf]:
 
 def evaluate(node: Node, leaf_value: dict[Leaf, bool]) -> bool:
     """The query's truth given each leaf's truth (missing leaves are false)."""
-    if isinstance(node, Term | Near):
+    if isinstance(node, _LEAVES):
         return leaf_value.get(node, False)
     if isinstance(node, Not):
         return not evaluate(node.child, leaf_value)
@@ -97,7 +99,7 @@ def to_nnf(node: Node, negate: bool = False) -> Node:
     """Push every NOT down to a leaf (De Morgan), dropping double negations."""
     if isinstance(node, Not):
         return to_nnf(node.child, not negate)
-    if isinstance(node, Term | Near):
+    if isinstance(node, _LEAVES):
         return Not(node, node.pos) if negate else node
     children = tuple(to_nnf(child, negate) for child in node.children)
     flip = negate != isinstance(node, Or)

@@ -9,7 +9,7 @@ are never evaluated, which is what keeps matching independent of the number of r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
@@ -17,41 +17,39 @@ import ahocorasick_rs
 from monitor.rules.ast import (
     DEFAULT_FIELDS,
     QUERY_FIELDS,
-    And,
-    Leaf,
     Near,
     Node,
     Not,
     Or,
     Term,
     Word,
-    fields_of,
     leaves,
     to_nnf,
 )
-from monitor.rules.positions import near_choices, term_spans, term_starts
-from monitor.rules.scan import Scan, hit_key
-
-Predicate = Callable[[Scan], bool]
+from monitor.rules.predicates import Predicate, PredicateCompiler
+from monitor.rules.scan import Scan
 
 
 @dataclass
 class Patterns:
     """Every distinct word of every query, numbered in automaton order."""
 
-    ids: dict[Word, int] = field(default_factory=dict)
+    # Keyed by the automaton pattern (" word " whole word, " word" prefix): strings cache
+    # their hash, which matters when 10,000 rules are compiled.
+    ids: dict[str, int] = field(default_factory=dict)
 
     def id(self, word: Word) -> int:
-        found = self.ids.get(word)
+        pattern = f" {word.text}" if word.prefix else f" {word.text} "
+        found = self.ids.get(pattern)
         if found is None:
-            found = self.ids[word] = len(self.ids)
+            found = self.ids[pattern] = len(self.ids)
         return found
 
     def of(self, term: Term) -> tuple[int, ...]:
         return tuple(self.id(word) for word in term.words)
 
     def automaton(self) -> ahocorasick_rs.AhoCorasick:
-        texts = [f" {w.text}" if w.prefix else f" {w.text} " for w in self.ids]
+        texts = list(self.ids)
         # The DFA is the fastest scanner here (~2x the default NFA on news text); its memory
         # is recorded in bench/rules.md.
         return ahocorasick_rs.AhoCorasick(texts, implementation=ahocorasick_rs.Implementation.DFA)
@@ -60,10 +58,17 @@ class Patterns:
 class Matcher:
     """Immutable after `build`; safe to share between threads."""
 
-    def __init__(self, queries: Sequence[Node], patterns: Patterns, fields: tuple[str, ...],
-                 predicates: list[Predicate], triggers: dict[int, tuple[int, ...]]) -> None:
+    def __init__(
+        self,
+        queries: Sequence[Node],
+        nnf: Sequence[Node],
+        patterns: Patterns,
+        fields: tuple[str, ...],
+        predicates: list[Predicate],
+        triggers: dict[int, tuple[int, ...]],
+    ) -> None:
         self.queries = tuple(queries)
-        self.nnf = tuple(to_nnf(q) for q in queries)
+        self.nnf = tuple(nnf)
         self.patterns = patterns
         self.fields = fields
         self._predicates = predicates
@@ -75,16 +80,15 @@ class Matcher:
         patterns = Patterns()
         used = {leaf.field for q in queries for leaf in leaves(q) if leaf.field}
         fields = DEFAULT_FIELDS + tuple(f for f in QUERY_FIELDS[2:] if f in used)
-        compiler = _Compiler(patterns, fields)
-        predicates: list[Predicate] = []
+        compiler = PredicateCompiler(patterns.of, fields)
+        nnf = [to_nnf(query) for query in queries]
+        predicates = [compiler.predicate(node) for node in nnf]
         triggers: dict[int, list[int]] = {}
-        for index, query in enumerate(queries):
-            nnf = to_nnf(query)
-            predicates.append(compiler.predicate(nnf))
-            for word in trigger_words(nnf) or ():
+        for index, node in enumerate(nnf):
+            for word in trigger_words(node) or ():
                 triggers.setdefault(patterns.id(word), []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
-        return cls(queries, patterns, fields, predicates, frozen)
+        return cls(queries, nnf, patterns, fields, predicates, frozen)
 
     def scan(self, texts: Mapping[str, str]) -> Scan:
         """Fold and scan an item's fields once (`texts`: field name → text)."""
@@ -146,61 +150,3 @@ def _alternatives_triggers(alternatives: Sequence[Term]) -> frozenset[Word]:
 
 def _set_cost(words: frozenset[Word]) -> float:
     return sum(_word_cost(w) for w in words)
-
-
-class _Compiler:
-    """NNF node → predicate over a Scan; pattern ids and field indices resolved up front."""
-
-    def __init__(self, patterns: Patterns, fields: tuple[str, ...]) -> None:
-        self.patterns = patterns
-        self.fields = fields
-
-    def predicate(self, node: Node) -> Predicate:
-        if isinstance(node, Not):
-            inner = self.predicate(node.child)
-            return lambda scan: not inner(scan)
-        if isinstance(node, Term):
-            return self.term(node)
-        if isinstance(node, Near):
-            return self.near(node)
-        children = tuple(self.predicate(child) for child in node.children)
-        return _all(children) if isinstance(node, And) else _any(children)
-
-    def field_indices(self, leaf: Leaf) -> tuple[int, ...]:
-        return tuple(self.fields.index(name) for name in fields_of(leaf))
-
-    def term(self, term: Term) -> Predicate:
-        ids = self.patterns.of(term)
-        indices = self.field_indices(term)
-        if len(ids) == 1:
-            keys = tuple(hit_key(ids[0], f) for f in indices)
-            return lambda scan: any(key in scan.hits for key in keys)
-        return lambda scan: any(term_starts(scan, ids, f) for f in indices)
-
-    def near(self, near: Near) -> Predicate:
-        operands = tuple(tuple(self.patterns.of(t) for t in alts) for alts in near.operands)
-        indices = self.field_indices(near)
-        slop = near.slop
-
-        def predicate(scan: Scan) -> bool:
-            for f in indices:
-                spans = [[s for ids in alts for s in term_spans(scan, ids, f)] for alts in operands]
-                if next(near_choices(spans, slop), None) is not None:
-                    return True
-            return False
-
-        return predicate
-
-
-def _all(children: tuple[Predicate, ...]) -> Predicate:
-    def predicate(scan: Scan) -> bool:
-        return all(child(scan) for child in children)
-
-    return predicate
-
-
-def _any(children: tuple[Predicate, ...]) -> Predicate:
-    def predicate(scan: Scan) -> bool:
-        return any(child(scan) for child in children)
-
-    return predicate

@@ -21,6 +21,8 @@ def tokens(query: str) -> list[tuple[str, int]]:
 
 def check_balance(query: str) -> None:
     """Raise RuleError at the first quote or parenthesis that is never closed/opened."""
+    if '"' not in query and "(" not in query and ")" not in query:
+        return
     opened: list[int] = []
     for token, pos in tokens(query):
         if token.startswith('"'):

@@ -1,8 +1,11 @@
-"""One item's text, folded once per field and scanned once per field by the shared automaton.
+"""One item's text, folded once and scanned once by the shared automaton.
 
-Hits are keyed by `pattern_id << FIELD_BITS | field_index` and hold the folded character
-offset of each word the pattern matched at. Token numbers (for phrases and proximity) and
-original spans (for highlighting) are derived from those offsets only when asked for.
+The item's fields are joined with a separator, folded in one call and scanned in one pass;
+each hit is attributed to its field by offset. Hits are keyed by
+`pattern_id << FIELD_BITS | field_index` and hold the folded offset (in the joined text) of
+each word the pattern matched at. Token numbers (for phrases and proximity) count words across
+the joined text, which is harmless because phrases and proximity only ever compare words of one
+field; they and original spans (for highlighting) are computed only when asked for.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from monitor.rules.text import Folded, fold
+from monitor.rules.ast import DEFAULT_FIELDS
+from monitor.rules.text import fold
 
 FIELD_BITS = 3
+DEFAULT_FIELD_COUNT = len(DEFAULT_FIELDS)
+# Folds to a space, so no word spans two fields.
+_FIELD_SEPARATOR = "\n"
 
 
 class Automaton(Protocol):
@@ -28,53 +35,72 @@ def hit_key(pattern_id: int, field_index: int) -> int:
 
 
 class Scan:
-    """The folded fields of one item and every automaton hit in them."""
+    """The folded text of one item and every automaton hit in it.
 
-    __slots__ = ("folded", "hits", "pattern_ids", "_token_starts")
+    `pattern_ids`: patterns hit in any field (for triggering); `default_ids`: patterns hit in
+    the default fields, title and summary, which come first in every matcher's field list.
+    """
+
+    __slots__ = (
+        "hits", "pattern_ids", "default_ids", "_folded", "_bases", "_field_starts", "_tokens",
+    )  # fmt: skip
 
     def __init__(
         self, automaton: Automaton, fields: Sequence[str], texts: Mapping[str, str]
     ) -> None:
-        self.folded: list[Folded] = []
+        values = [texts.get(name) or "" for name in fields]
+        self._folded = folded = fold(_FIELD_SEPARATOR.join(values))
+        self._field_starts = starts = _field_starts(values)
+        self._bases = bases = [folded.folded_index(start) for start in starts]
+        self._tokens: list[int] | None = None
         hits: defaultdict[int, list[int]] = defaultdict(list)
-        seen: set[int] = set()
-        for index, name in enumerate(fields):
-            folded = fold(texts.get(name) or "")
-            self.folded.append(folded)
-            if not folded.text:
+        default: set[int] = set()
+        other: set[int] = set()
+        # Patterns are " word " (whole word) or " word" (prefix): with the text padded by a
+        # space, a hit starting at s is a word starting at folded offset s.
+        summary_base = bases[1] if len(bases) > 1 else len(folded.text) + 1
+        found = automaton.find_matches_as_indexes(f" {folded.text} ", overlapping=True)
+        for pattern_id, start, _end in found:
+            if start < summary_base:
+                hits[pattern_id << FIELD_BITS].append(start)
+                default.add(pattern_id)
                 continue
-            # Patterns are " word " (whole word) or " word" (prefix), so padding the folded
-            # text with spaces makes every hit start exactly one character before a word.
-            found = automaton.find_matches_as_indexes(f" {folded.text} ", overlapping=True)
-            for pattern_id, start, _end in found:
-                hits[pattern_id << FIELD_BITS | index].append(start)
-                seen.add(pattern_id)
+            index = bisect.bisect_right(bases, start) - 1
+            hits[pattern_id << FIELD_BITS | index].append(start)
+            (default if index < DEFAULT_FIELD_COUNT else other).add(pattern_id)
         self.hits: dict[int, list[int]] = hits
-        self.pattern_ids = seen
-        self._token_starts: list[list[int] | None] = [None] * len(fields)
+        self.default_ids = default
+        self.pattern_ids = other | default if other else default
 
     def starts(self, pattern_id: int, field_index: int) -> list[int]:
         return self.hits.get(pattern_id << FIELD_BITS | field_index) or []
 
-    def token_starts(self, field_index: int) -> list[int]:
-        starts = self._token_starts[field_index]
-        if starts is None:
-            starts = self.folded[field_index].token_starts()
-            self._token_starts[field_index] = starts
-        return starts
+    def token_starts(self) -> list[int]:
+        if self._tokens is None:
+            self._tokens = self._folded.token_starts()
+        return self._tokens
 
     def tokens_of(self, pattern_id: int, field_index: int) -> list[int]:
         """Token numbers at which the pattern matched in the field."""
         offsets = self.starts(pattern_id, field_index)
         if not offsets:
             return []
-        starts = self.token_starts(field_index)
+        starts = self.token_starts()
         return [bisect.bisect_left(starts, offset) for offset in offsets]
 
     def original_span(self, field_index: int, first: int, last: int) -> tuple[int, int]:
         """Tokens first..last (inclusive) as a [start, end) span of the original field text."""
-        folded = self.folded[field_index]
-        start = self.token_starts(field_index)[first]
-        last_start = self.token_starts(field_index)[last]
-        end = folded.text.find(" ", last_start)
-        return folded.span(start, len(folded.text) if end < 0 else end)
+        folded = self._folded
+        starts = self.token_starts()
+        end = folded.text.find(" ", starts[last])
+        span = folded.span(starts[first], len(folded.text) if end < 0 else end)
+        base = self._field_starts[field_index]
+        return span[0] - base, span[1] - base
+
+
+def _field_starts(values: Sequence[str]) -> list[int]:
+    starts, position = [], 0
+    for value in values:
+        starts.append(position)
+        position += len(value) + len(_FIELD_SEPARATOR)
+    return starts

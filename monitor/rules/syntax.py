@@ -43,13 +43,13 @@ _Run = list[tuple[Any, str]]
 def parse_query(query: str) -> Node:
     """Parse a rule query; raises RuleError(message, position, query) for any bad rule."""
     from luqum.exceptions import ParseError
-    from luqum.parser import parser
+    from luqum.thread import parse as luqum_parse  # PLY's lexer state is not thread-safe
 
     if not query.strip():
         raise RuleError("empty query", 0, query)
     check_balance(query)
     try:
-        tree = parser.parse(query)
+        tree = luqum_parse(query)
     except (ParseError, ValueError) as e:
         message, position = explain_parse_error(query, str(e))
         raise RuleError(message, position, query) from e
@@ -181,6 +181,8 @@ class _Converter:
 
     def wildcard(self, text: str, pos: int) -> tuple[str, bool]:
         """Unescape `text`; return it without a trailing unescaped `*`, and whether it had one."""
+        if "\\" not in text and "?" not in text and "*" not in text[:-1]:
+            return (text[:-1], True) if text.endswith("*") else (text, False)
         out: list[str] = []
         escaped = prefix = False
         for index, char in enumerate(text):

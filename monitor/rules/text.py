@@ -9,6 +9,7 @@ marks) does `Folded` carry an explicit offset map back into the original.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 import unicodedata
@@ -27,6 +28,9 @@ _ASCII_TABLE: dict[int, str] = {
 }
 _BYTES_TABLE = bytes(ord(_ASCII_TABLE[c]) for c in range(128)) + bytes(128)
 _TOKEN = re.compile(r"[^ ]+")
+# Separators common in news copy (curly quotes, dashes, ellipsis, non-breaking and thin spaces):
+# replacing them one for one with a space first lets most texts take the pure-ASCII path.
+_TYPOGRAPHIC = ("’", "‘", "“", "”", "—", "–", "…", "\xa0", "\u2009", "\u200b")
 
 
 def fold_char(char: str) -> str:
@@ -75,8 +79,11 @@ class Folded:
             return start, end
         return self.offsets[start], self.offsets[end]
 
-    def tokens(self) -> list[str]:
-        return self.text.split()
+    def folded_index(self, original: int) -> int:
+        """The folded offset of an original offset (of the first character folded from it)."""
+        if self.offsets is None:
+            return original
+        return bisect.bisect_left(self.offsets, original)
 
     def token_starts(self) -> list[int]:
         return [m.start() for m in _TOKEN.finditer(self.text)]
@@ -104,6 +111,14 @@ def fold(text: str) -> Folded:
     """Fold `text` once; words are the runs of non-space characters of `Folded.text`."""
     if text.isascii():
         return Folded(text.translate(_ASCII_TABLE))
+    for typographic in _TYPOGRAPHIC:
+        text = text.replace(typographic, " ")
+    if text.isascii():
+        return Folded(text.translate(_ASCII_TABLE))
+    return _fold_non_ascii(text)
+
+
+def _fold_non_ascii(text: str) -> Folded:
     try:
         data = text.encode("ascii", "monitor.rules.fold")
     except _NotAsciiFoldable:
@@ -132,4 +147,6 @@ def fold_words(text: str) -> tuple[str, ...]:
 
 def fold_label(text: str) -> str:
     """Fold case and accents but keep punctuation, for showing a term as the analyst wrote it."""
+    if text.isascii():
+        return text.lower()
     return "".join(c if not c.isalnum() else fold_char(c) for c in text)
