@@ -183,6 +183,26 @@ def test_json_feed_escapes_for_lone_surrogates_and_controls_are_cleaned() -> Non
     )
 
 
+@pytest.mark.parametrize(
+    "items",
+    [
+        '[1, "x", null, {"id": "a", "title": "ok"}]',
+        '[{"id": "a", "title": "ok", "authors": "bob", "date_published": 12}]',
+        '[{"id": "a", "title": "ok", "content_html": 5, "tags": "x", "author": "z"}]',
+        '[{"id": {"x": 1}, "title": ["no"]}, {"id": "a", "title": "ok", "url": 5}]',
+    ],
+)
+def test_a_malformed_json_feed_item_costs_only_that_item(items: str) -> None:
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + items.encode() + b"}"
+    assert [(e.key, e.title) for e in parse_feed(body).entries] == [("a", "ok")]
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 100_000, b'{"items": {}}'])
+def test_json_that_is_not_a_feed_raises_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse_feed(body)
+
+
 def test_small_internal_entities_are_expanded() -> None:
     doctype = '<!DOCTYPE rss [<!ENTITY org "Example &amp; Co"><!ENTITY who "&org; staff">]>'
     [entry] = parse_feed(feed_with("&who;", doctype)).entries
