@@ -10,6 +10,7 @@ agree on every fixture.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from monitor.parse import _base_url, _fastfeedparser, _feedparser, parse_feed, r
 from monitor.parse_entry import FeedContext, entry_key, normalise_entry, sensible_date
 from monitor.parse_screen import screen
 from monitor.types import Entry
+from tests.support.feed_server import FeedServer, Route
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
 DOCUMENTS = sorted(
@@ -287,3 +289,38 @@ def test_the_cli_exits_1_with_one_line_when_nothing_parses(tmp_path: Path) -> No
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1
         assert result.stderr.startswith("error: ")
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    yield server
+    server.stop()
+
+
+def test_the_cli_fetches_a_url_and_honours_its_content_type_charset(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    body = (FIXTURES / "cp1251_header.xml").read_bytes()
+    headers = {"Content-Type": "application/rss+xml; charset=windows-1251"}
+    feed_server.routes["/feed.xml"] = Route(body=body, headers=headers)
+    config = tmp_path / "monitor.toml"
+    config.write_text("[fetch]\nallow_private_networks = true\n")
+    args = ["parse", feed_server.url("/feed.xml"), "--jsonl", "--config", str(config)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line) for line in result.stdout.splitlines()] == expected_for(
+        FIXTURES / "cp1251_header.xml"
+    )
+
+
+def test_the_cli_exits_1_when_the_url_cannot_be_fetched(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text("[fetch]\nallow_private_networks = true\n")
+    result = CliRunner().invoke(
+        main, ["parse", feed_server.url("/missing.xml"), "--config", str(config)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "404" in result.stderr
