@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.context import cli_context, command_config_option, fail_usage
@@ -122,9 +123,10 @@ def outbox_table(rows: list[OutboxRow]) -> Table:
     for r in rows:
         when = short_time(r.sent_at) if r.status == "sent" else short_time(r.next_attempt_at)
         style = {"failed": "red", "pending": "yellow"}.get(r.status, "")
+        status = f"[{style}]{r.status}[/]" if style else r.status
         table.add_row(
-            str(r.id), r.kind, r.recipient, f"[{style}]{r.status}[/]" if style else r.status,
-            str(r.attempts), when, row_summary(r), r.last_error or "",
+            str(r.id), r.kind, escape(r.recipient), status, str(r.attempts), when,
+            escape(row_summary(r)), escape(r.last_error or ""),
         )
     return table
 

@@ -228,3 +228,19 @@ def test_monitor_digest_now_sends_once_unless_forced_and_outbox_lists_it(
     assert [(r["kind"], r["status"], r["attempts"]) for r in rows] == [("digest", "sent", 1)] * 2
     table = runner.invoke(main, ["outbox", "--retry", "1", "--config", config])
     assert "requeued 0 of 1 row(s)" in table.output and "2 outbox rows" in table.output
+
+
+def test_monitor_outbox_shows_feed_text_literally_and_failures_with_their_reason(
+    tmp_path: Path, store: Store
+) -> None:
+    config = str(write_config(tmp_path, 25))
+    settings = digest_settings()
+    store_items(store, settings, "AM wire", [story_item("x", "Rockets [/bold] hit [red]Erbil")], T0)
+    [row] = store.list_outbox()
+    store.fail_outbox([row.id], store.claim_outbox(T0, "t", 60, 1)[0].lease_token or "",
+                      "550 5.1.1 [no such user]", T0, permanent=True)
+    listed = CliRunner().invoke(main, ["outbox", "--status", "failed", "--config", config],
+                                env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "Rockets [/bold] hit [red]Erbil" in listed.output
+    assert "550 5.1.1 [no such user]" in listed.output
