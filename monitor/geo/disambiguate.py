@@ -164,7 +164,8 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
         only = m.candidates[0]
         if only.flags & BOUND_ONLY and not tied:
             return None
-        supported = tied or m.dateline or m.situated or only.country in anchored
+        situated = m.situated and not anchored  # "in Maga" in a Nigerian story is not Cameroon
+        supported = tied or m.dateline or situated or only.country in anchored
         return only if supported or not only.flags & WEAK else None
     usable = [c for c in m.candidates if tied or not c.flags & BOUND_ONLY]
     if not usable:
@@ -176,7 +177,7 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
         rival = best(strong) if strong else pick
         dwarfed = rival.population > DWARFED_RATIO * max(pick.population, 1)
         return rival if dwarfed and rival.kind == pick.kind else pick
-    if m.bound or m.dateline or m.qualifier or m.situated:
+    if m.bound or m.dateline or m.qualifier or (m.situated and not anchored):
         return best(usable)
     return best(strong) if strong else None
 

@@ -60,6 +60,7 @@ class Gazetteer:
     place_prefixes: frozenset[str]
     place_suffixes: frozenset[str]
     actor_nouns: frozenset[str]
+    dateline_hubs: frozenset[str]
 
     def lookup(self) -> dict[str, tuple[Candidate, ...]]:
         return dict(zip(self.keys, self.candidates, strict=True))

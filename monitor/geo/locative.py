@@ -1,4 +1,5 @@
-"""Is a name preceded by a preposition of place ("in Baghdad", "near the U.S. Embassy")?
+"""Is a name preceded by a preposition of place ("in Baghdad", "near the U.S. Embassy", "an attack
+on Kyiv") or a direction ("south Beirut")?
 
 Shared by the scoring (a place said to be where something happens weighs more) and the
 disambiguation (a weak name such as "Nice" after a lower-case "in" is a place).
@@ -13,6 +14,13 @@ _PREPOSITIONS = frozenset("in at near outside inside across around into througho
 _BETWEEN = frozenset(
     "the north south east west central northeast northwest southeast southwest northern "
     "southern eastern western northeastern northwestern southeastern southwestern".split()
+)
+_DIRECTIONS = _BETWEEN - {"the"}
+# "an attack on Kyiv", "strikes on Gaza": the target of an attack is the scene.
+_ATTACK_ON = re.compile(
+    r"\b(?:attacks?|strikes?|airstrikes?|air strikes?|raids?|assaults?|offensive|bombardment|"
+    r"shelling|barrage|offensive) (on) $",
+    re.IGNORECASE,
 )
 _LOCATIVE = re.compile(
     r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
@@ -32,6 +40,11 @@ def preposition_before(text: str, start: int) -> str:
     lowered = word.lower()
     if lowered in _PREPOSITIONS:
         return word
+    if lowered == "on":
+        m = _ATTACK_ON.search(text, max(0, start - 40), start)
+        return m.group(1) if m else ""
+    if lowered in _DIRECTIONS and word.islower():
+        return word  # "south Beirut", "northern Gaza": geography, not an actor
     if lowered not in _BETWEEN:
         return ""
     m = _LOCATIVE.search(text, max(0, start - 30), start)

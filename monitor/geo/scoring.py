@@ -14,10 +14,11 @@ import re
 from collections.abc import Sequence
 
 from monitor.geo.disambiguate import Mention
-from monitor.geo.gazetteer import CAPITAL, CITY, COUNTRY, DEMONYM, Gazetteer
+from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
 from monitor.geo.locative import preposition_before
 
 DATELINE_BONUS = 12.0
+HUB_DATELINE_WEIGHT = 1.0
 TITLE_FACTOR = 2.0
 TITLE_LEAD_BONUS = 2.0  # the first place in a headline is usually its subject
 FIRST_SENTENCE_FACTOR = 1.5
@@ -26,7 +27,6 @@ ACTOR_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
 _KIND_WEIGHT = {COUNTRY: 2.0, DEMONYM: 1.0}
 SPECIFIC_WEIGHT = 3.0
-CAPITAL_WEIGHT = 2.0
 # A preposition of place before the name, allowing "the" and a direction in between:
 # "in Baghdad", "near the U.S. Embassy", "in northern Iraq".
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
@@ -39,12 +39,14 @@ def first_sentence_end(text: str, after: int = 0) -> int:
     return m.start() + 1 if m else len(text)
 
 
-def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> float:
+def mention_weight(
+    m: Mention, text: str, gaz: Gazetteer, first_end: int, hub_ok: bool = True
+) -> float:
+    """One mention's weight for its country; `hub_ok` is False for a dateline from a bureau
+    city whose country the item names nowhere else ("DUBAI (Reuters) - Iran said…")."""
     assert m.chosen is not None
     c = m.chosen
     weight = SPECIFIC_WEIGHT if c.kind not in _KIND_WEIGHT else _KIND_WEIGHT[c.kind]
-    if c.kind == CITY and c.flags & CAPITAL:
-        weight = CAPITAL_WEIGHT  # "accusing Moscow", "talks with Beijing": often the government
     locative = c.kind != DEMONYM and bool(preposition_before(text, m.start))
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
@@ -57,7 +59,7 @@ def mention_weight(m: Mention, text: str, gaz: Gazetteer, first_end: int) -> flo
     elif m.start < first_end:
         weight *= FIRST_SENTENCE_FACTOR
     if m.dateline:
-        weight += DATELINE_BONUS
+        return weight + DATELINE_BONUS if hub_ok else HUB_DATELINE_WEIGHT
     return weight
 
 
@@ -82,10 +84,13 @@ def rank_countries(
     """Countries by descending score; ties keep the order of first appearance."""
     scores: dict[str, float] = {}
     lead = next((m for m in mentions if m.field == "title"), None)
+    named = {m.chosen.country for m in mentions if m.chosen is not None and not m.dateline}
+    hubs = gaz.dateline_hubs
     for m in mentions:
         assert m.chosen is not None
         end = first_end if m.field == "text" else 0
-        w = mention_weight(m, texts[m.field], gaz, end)
+        hub = m.dateline and m.chosen.name in hubs and m.chosen.country not in named
+        w = mention_weight(m, texts[m.field], gaz, end, not hub)
         if m is lead:
             w += TITLE_LEAD_BONUS
         scores[m.chosen.country] = scores.get(m.chosen.country, 0.0) + w

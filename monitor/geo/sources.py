@@ -67,6 +67,7 @@ def build_gazetteer() -> Gazetteer:
         place_prefixes=frozenset(curated["place_prefixes"]),
         place_suffixes=frozenset(curated["place_suffixes"]),
         actor_nouns=frozenset(curated["actor_nouns"]),
+        dateline_hubs=frozenset(curated["dateline_hubs"]),
     )
 
 
@@ -122,8 +123,12 @@ def _admin_entries(weak: frozenset[str]) -> Iterator[Entry]:
     import pycountry
 
     populations = _country_populations()
+    # Top-level divisions, plus provinces that sit under regions (Philippines, Italy, Spain…);
+    # the latter are weak: "Aurora" or "Antique" need their country named.
     divisions = [
-        s for s in pycountry.subdivisions if s.parent_code is None and s.type in ADMIN_TYPES
+        s
+        for s in pycountry.subdivisions
+        if (s.parent_code is None and s.type in ADMIN_TYPES) or s.type == "Province"
     ]
     per_country: dict[str, int] = defaultdict(int)
     for s in divisions:
@@ -133,7 +138,12 @@ def _admin_entries(weak: frozenset[str]) -> Iterator[Entry]:
         if not name or any(ch.isdigit() for ch in name):
             continue
         prior = populations.get(s.country_code, 0) // per_country[s.country_code]
-        is_weak = name in weak or s.type in WEAK_ADMIN_TYPES or len(name) <= 3
+        is_weak = (
+            name in weak
+            or s.type in WEAK_ADMIN_TYPES
+            or s.parent_code is not None
+            or len(name) <= 3
+        )
         flags = WEAK if is_weak else 0
         yield name, Candidate(name, s.country_code, ADMIN, prior, flags, s.code)
 

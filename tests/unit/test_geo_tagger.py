@@ -228,6 +228,50 @@ def test_a_dateline_decides_where_the_story_happens(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DUBAI (Reuters) - Iran launched a satellite into orbit, state media said.", "IR"),
+        ("CAIRO (Reuters) - An Israeli strike on a school in Gaza City killed 14.", "PS"),
+        ("CAIRO (Reuters) - Egypt's central bank raised rates on Thursday.", "EG"),
+        ("SEOUL (Reuters) - Officials met U.S. envoys on Monday.", "KR"),
+    ],
+)
+def test_a_bureau_dateline_yields_to_the_story_when_its_country_is_not_named(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hundreds gathered on the seafront in Nice on Sunday.", {"FR"}),
+        ("A gunman opened fire at a bowling alley in Lewiston on Wednesday.", {"US"}),
+        ("Gunmen seized 30 pupils in Maga, in Nigeria's Kebbi state.", {"NG"}),
+        ("In Reading the statement aloud, he paused.", set()),
+    ],
+)
+def test_a_weak_name_after_a_lower_case_in_is_a_place_unless_the_item_says_elsewhere(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert countries(tagger, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Six injured as Russia attacks Kyiv", "A Russian drone attack on Kyiv hurt six.", "UA"),
+        ("Israel pounds south Beirut", "Israeli jets struck south Beirut overnight.", "LB"),
+        ("Drones downed near Baghdad International Airport", "", "IQ"),
+    ],
+)
+def test_the_target_of_an_attack_is_the_scene(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+@pytest.mark.parametrize(
     ("title", "text", "expected"),
     [
         ("Strikes hit Kharkiv", "Moscow said its forces hit military targets.", "UA"),
@@ -307,3 +351,17 @@ def test_writing_a_cache_removes_caches_of_older_data(
     stale.write_bytes(b"old")
     write_cache(cache_path(tmp_path), gazetteer)
     assert not stale.exists()
+
+
+STORIES = LABELLED.parent / "stories_labelled.jsonl"
+
+
+def test_primary_accuracy_on_the_stories_set_labelled_by_another_hand(tagger: Tagger) -> None:
+    if not STORIES.is_file():
+        pytest.skip("stories_labelled.jsonl is not there")
+    items = [
+        {"text": row["summary"], "title": row["title"], "primary": row["primary"], "countries": []}
+        for row in read_labelled(STORIES)
+        if "primary" in row
+    ]
+    assert evaluate(tagger, items).primary_accuracy >= 0.92
