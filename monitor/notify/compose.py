@@ -29,6 +29,8 @@ from monitor.types import OutboxRow
 KIND_HEADER = {"alert": "alert", "digest": "digest", "feed_health": "feed-health"}
 SUBJECT_LIMIT = 200
 REGIONS_SHOWN = 3
+# A roll-up shows this many matches in full, the rest as one line each.
+FULL_MATCHES = 10
 Parts = list[tuple[str, bool]]
 
 
@@ -237,7 +239,8 @@ def alert_view(job: Delivery, settings: Settings) -> tuple[str, dict[str, Any]]:
     cooldown = max((r.cooldown_s for r in settings.rules if r.name == matches[0]["rule"]),
                    default=0)
     context = {
-        "matches": matches,
+        "matches": matches[:FULL_MATCHES],
+        "others": matches[FULL_MATCHES:],
         "count": len(matches),
         "since": since,
         "flood": job.flood,

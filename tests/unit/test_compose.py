@@ -168,3 +168,12 @@ def test_a_story_update_is_marked_as_a_follow_up() -> None:
 def test_an_ordinary_alert_starts_with_its_severity_rule_and_headline() -> None:
     text, _ = parts(compose(Delivery((alert_row(),)), settings(), NOW))
     assert text.startswith("URGENT · iraq-attacks\n*Rockets* hit <b>Green Zone</b>\n\nBAGHDAD")
+
+
+def test_a_large_rollup_shows_ten_matches_in_full_and_the_rest_as_one_line_each() -> None:
+    rows = tuple(alert_row(n) for n in range(1, 14))
+    text, html = parts(compose(Delivery(rows, flood=True), settings(), NOW))
+    assert text.count("Why:") == 10
+    assert "--- 3 more ---" in text
+    assert text.count("* Rockets hit <b>Green Zone</b> (AM wire, 2026-11-25 15:00 +03)") == 3
+    assert "<h3 style=\"font-size: 1em;\">3 more</h3>" in html
