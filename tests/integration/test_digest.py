@@ -244,3 +244,27 @@ def test_monitor_outbox_shows_feed_text_literally_and_failures_with_their_reason
     assert listed.exit_code == 0, listed.output
     assert "Rockets [/bold] hit [red]Erbil" in listed.output
     assert "550 5.1.1 [no such user]" in listed.output
+
+
+def test_monitor_digest_for_a_past_date_and_one_recipient(tmp_path: Path, smtp: SmtpSink) -> None:
+    config = str(write_config(tmp_path, smtp.port))
+    result = CliRunner().invoke(
+        main, ["digest", "--date", "2026-01-03", "--recipient", "chief@example.org",
+               "--config", config],
+    )
+    assert result.exit_code == 0, result.output
+    assert "chief@example.org 2026-01-03: queued as outbox #1 (0 stories)" in result.output
+    [received] = smtp.received
+    assert received.recipients == ["chief@example.org"]
+    text = received.message.get_body(("plain",))
+    assert text is not None
+    assert "02 Jan 18:00 – 03 Jan 18:00 (Asia/Baghdad)" in str(text.get_content())
+
+
+def test_monitor_digest_says_when_it_is_not_due_yet(tmp_path: Path) -> None:
+    config = str(write_config(tmp_path, 25))
+    result = CliRunner().invoke(main, ["digest", "--date", "2099-01-01", "--config", config])
+    assert result.exit_code == 0, result.output
+    assert "desk@example.org: not due yet (at 18:00 Asia/Baghdad; --now to build it anyway)" in (
+        result.output
+    )
