@@ -18,7 +18,8 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -78,13 +79,9 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse one fetched document. `url` (where it came from) resolves relative links; `now`,
     when given, makes dates more than a day ahead of it unknown. Raises ParseError only."""
-    try:
+    with _only_parse_errors():
         document = _read(body, headers, url, now)
         return ParsedFeed(title=document.title, entries=document.entries(), ttl_s=document.ttl_s)
-    except ParseError:
-        raise
-    except Exception as e:  # a parser bug on hostile input is still this feed's problem
-        raise ParseError(f"feed could not be parsed: {type(e).__name__}: {e}") from e
 
 
 def read_feed(
@@ -96,11 +93,17 @@ def read_feed(
 ) -> FeedDocument:
     """`parse_feed` in two steps: identify every entry now, summarise with `.entries(skip)`
     only those not seen before. Raises ParseError only."""
-    try:
+    with _only_parse_errors():
         return _read(body, headers, url, now)
+
+
+@contextmanager
+def _only_parse_errors() -> Iterator[None]:
+    try:
+        yield
     except ParseError:
         raise
-    except Exception as e:
+    except Exception as e:  # a parser bug on hostile input is still this feed's problem
         raise ParseError(f"feed could not be parsed: {type(e).__name__}: {e}") from e
 
 
@@ -138,20 +141,24 @@ def _raw_feed(screened: Screened, url: str | None) -> _Feed:
     return feed
 
 
-def _run(parser: Any, screened: Screened, url: str | None) -> tuple[_Feed | None, Exception | None]:
+def _run(
+    parser: Callable[[bytes, str | None], _Feed], screened: Screened, url: str | None
+) -> tuple[_Feed | None, Exception | None]:
+    """Run one parser; its exception is returned (the other parser may still succeed)."""
+    name = getattr(parser, "__name__", "parser")
     started = time.perf_counter()
     try:
         result: _Feed = parser(screened.data, url)
         return result, None
     except Exception as e:
-        log.debug("parser_failed parser=%s error=%r", parser.__name__, e)
+        log.debug("parser_failed parser=%s error=%r", name, e)
         return None, e
     finally:
         elapsed = time.perf_counter() - started
         if elapsed > 1.0:
             log.warning(
                 "parse_slow parser=%s bytes=%d duration_s=%.2f",
-                parser.__name__,
+                name,
                 len(screened.data),
                 elapsed,
             )

@@ -108,11 +108,10 @@ def _screen_xml(data: bytes) -> Screened:
     root = token.group("root").decode("ascii").rpartition(":")[2].lower()
     if root not in FEED_ROOTS:
         raise ParseError(f"not a feed: the root element is <{root}>")
-    root_end = token.end()
+    xml_base = _xml_base(data, token.end())
     if doctype is not None:
         # Screened and, for its entities, expanded here: no parser gets to read a DTD.
         data = data[: doctype[0]] + data[doctype[1] :]
-        root_end -= doctype[1] - doctype[0]
     entry_tags = len(_ENTRY_TAG.findall(data))
     if entry_tags > MAX_ENTRIES:
         data, entry_tags = _first_entries(data, root), MAX_ENTRIES
@@ -122,7 +121,7 @@ def _screen_xml(data: bytes) -> Screened:
     return Screened(
         data=data,
         root=root,
-        xml_base=_xml_base(data, root_end),
+        xml_base=xml_base,
         ttl_s=_ttl_seconds(data),
         entry_tags=entry_tags,
         declared_entities=declared,
