@@ -20,6 +20,11 @@ WORDS = (
 ).split()
 
 
+class FarmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # the worker opens up to `concurrency` connections at once
+
+
 class Farm:
     def __init__(self, feeds: int, items: int, seed: int = 7) -> None:
         self.rng = random.Random(seed)
@@ -99,10 +104,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=25)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", args.port), handler_for(Farm(args.feeds, args.items))
-    )
-    server.daemon_threads = True
+    server = FarmServer(("127.0.0.1", args.port), handler_for(Farm(args.feeds, args.items)))
     print(server.server_address[1], flush=True)
     sys.stdout.close()
     server.serve_forever()

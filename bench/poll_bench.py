@@ -20,6 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -30,8 +32,8 @@ from monitor.config import (  # noqa: E402
     Settings,
     WorkerSettings,
 )
-from monitor.pipeline import poll_cycle  # noqa: E402
-from monitor.runtime import poll_context  # noqa: E402
+from monitor.pipeline import PollContext, poll_cycle  # noqa: E402
+from monitor.runtime import poll_context, utc_now  # noqa: E402
 from monitor.store import open_store  # noqa: E402
 from monitor.store.base import Store  # noqa: E402
 
@@ -66,11 +68,58 @@ def settings_for(port: int, feeds: int, db_dir: Path) -> Settings:
     )
 
 
-async def one_pass(settings: Settings, store: Store, urls: list[str]) -> tuple[float, float, int]:
+async def timed_pass(ctx: PollContext, urls: list[str]) -> tuple[float, float, int]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    stats = await poll_cycle(ctx, urls)
+    return time.process_time() - cpu, time.perf_counter() - wall, stats.new_items
+
+
+def bump(port: int) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/bump?fraction=0.1", b"")
+    urllib.request.urlopen(request).read()  # noqa: S310 - loopback farm
+
+
+class Baseline:
+    """The floor: bare httpx conditional GETs of the same URLs, same concurrency, no pipeline."""
+
+    def __init__(self, concurrency: int) -> None:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self.client = httpx.AsyncClient(limits=limits, trust_env=False)
+        self.gate = asyncio.Semaphore(concurrency)
+        self.etags: dict[str, str] = {}
+
+    async def get(self, url: str) -> None:
+        async with self.gate:
+            headers = {"If-None-Match": self.etags[url]} if url in self.etags else {}
+            response = await self.client.get(url, headers=headers)
+            self.etags[url] = response.headers.get("etag", "")
+
+    async def timed_pass(self, urls: list[str]) -> float:
+        cpu = time.process_time()
+        await asyncio.gather(*(self.get(u) for u in urls))
+        return time.process_time() - cpu
+
+
+async def run_passes(settings: Settings, store: Store, port: int, passes: int) -> None:
+    """One worker context for every pass, as `monitor run` keeps one for its lifetime; each
+    warm pass is paired with a bare-httpx baseline pass over the same, unchanged, feeds."""
+    urls = [f.url for f in settings.feeds]
+    n = len(urls)
+    baseline = Baseline(settings.fetch.concurrency)
     async with poll_context(settings, store) as ctx:
-        cpu, wall = time.process_time(), time.perf_counter()
-        stats = await poll_cycle(ctx, urls)
-        return time.process_time() - cpu, time.perf_counter() - wall, stats.new_items
+        cpu, wall, new = await timed_pass(ctx, urls)
+        await baseline.timed_pass(urls)
+        print(f"cold pass: {new} new items, {1000 * cpu / n:.2f} ms CPU/feed, {wall:.1f}s wall")
+        for i in range(passes):
+            floor = await baseline.timed_pass(urls)
+            await asyncio.to_thread(bump, port)
+            cpu, wall, new = await timed_pass(ctx, urls)
+            print(
+                f"warm pass {i + 1}: {new} new items (10% of feeds changed): "
+                f"{1000 * cpu / n:.2f} ms worker CPU per poll; bare httpx floor "
+                f"{1000 * floor / n:.2f} ms; pipeline/floor {cpu / floor:.2f}x; {wall:.1f}s wall"
+            )
+    await baseline.client.aclose()
 
 
 def main() -> None:
@@ -84,24 +133,8 @@ def main() -> None:
             settings = settings_for(port, args.feeds, Path(tmp))
             store = open_store("sqlite:///bench.db", Path(tmp))
             store.migrate()
-            from monitor.runtime import utc_now
-
             store.sync_feeds(settings.feeds, utc_now())
-            urls = [f.url for f in settings.feeds]
-            cpu, wall, new = asyncio.run(one_pass(settings, store, urls))
-            print(
-                f"cold pass: {new} new items, {1000 * cpu / args.feeds:.2f} ms CPU/feed, "
-                f"{wall:.1f}s wall"
-            )
-            for n in range(args.passes):
-                urllib.request.urlopen(  # noqa: S310 - loopback farm
-                    urllib.request.Request(f"http://127.0.0.1:{port}/bump?fraction=0.1", b"")
-                ).read()
-                cpu, wall, new = asyncio.run(one_pass(settings, store, urls))
-                print(
-                    f"warm pass {n + 1}: {new} new items (10% feeds changed), "
-                    f"{1000 * cpu / args.feeds:.2f} ms worker CPU per poll, {wall:.1f}s wall"
-                )
+            asyncio.run(run_passes(settings, store, port, args.passes))
     finally:
         farm.terminate()
 

@@ -41,7 +41,10 @@ class Fetcher:
         self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
-        limits = httpx.Limits(max_connections=min(settings.concurrency, 100))
+        # Keep every connection we may open alive: loopback-fast feeds otherwise pay a TCP
+        # handshake per poll. One small pool per worker (encode/httpx#3215: huge pools scale badly).
+        pool = min(settings.concurrency, 100)
+        limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
         self._client = httpx.AsyncClient(
             transport=transport or _default_transport(settings, limits),
             trust_env=False,
