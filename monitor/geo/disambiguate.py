@@ -20,11 +20,11 @@ from monitor.geo.gazetteer import (
     COUNTRY,
     DEMONYM,
     EXACT,
-    PERSONLIKE,
     PLACE,
     WEAK,
     Candidate,
     Gazetteer,
+    person_sensitive,
 )
 from monitor.geo.locative import preposition_before
 
@@ -35,7 +35,6 @@ _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _BINDING_GAP = re.compile(r",\s{1,2}")
 _LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
-_PERSON_SENSITIVE_KINDS = (CITY, ADMIN)
 
 
 @dataclass(slots=True)
@@ -66,10 +65,6 @@ def case_allows(surface: str, candidate: Candidate) -> bool:
 def is_title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
-
-
-def person_sensitive(c: Candidate) -> bool:
-    return c.kind in _PERSON_SENSITIVE_KINDS or bool(c.flags & PERSONLIKE)
 
 
 def _in_name_context(

@@ -36,6 +36,32 @@ CAPITAL = 8  # a national capital: "Moscow said" is the government, not the scen
 BOUND_ONLY = 16  # only after a comma binding: "Lebanon, Tenn." is a U.S. town, "Lebanon" is not
 
 
+# Per-key flags, decided once at build time for the hot path.
+KEY_LOWER_OK = 1  # some reading is written in lower case ("mainland China")
+KEY_EXACT = 2  # some reading must match its case exactly
+KEY_SENSITIVE = 4  # some reading may be part of a person's or an organisation's name
+KEY_WEAK = 8  # some reading needs support
+
+
+def person_sensitive(c: Candidate) -> bool:
+    """Cities, divisions and first-name-like countries can be part of a name ("Paris Hilton")."""
+    return c.kind in (CITY, ADMIN) or bool(c.flags & PERSONLIKE)
+
+
+def key_flags(candidates: tuple[Candidate, ...]) -> int:
+    flags = 0
+    for c in candidates:
+        if c.name[:1].islower():
+            flags |= KEY_LOWER_OK
+        if c.flags & EXACT:
+            flags |= KEY_EXACT
+        if person_sensitive(c):
+            flags |= KEY_SENSITIVE
+        if c.flags & WEAK:
+            flags |= KEY_WEAK
+    return flags
+
+
 def prior(c: Candidate) -> tuple[int, int]:
     return PRIOR_RANK[c.kind], c.population
 
@@ -57,6 +83,7 @@ class Gazetteer:
 
     keys: tuple[str, ...]
     candidates: tuple[tuple[Candidate, ...], ...]
+    flags: tuple[int, ...]  # key_flags() of each key's candidates
     place_prefixes: frozenset[str]
     place_suffixes: frozenset[str]
     actor_nouns: frozenset[str]
@@ -64,6 +91,9 @@ class Gazetteer:
 
     def lookup(self) -> dict[str, tuple[Candidate, ...]]:
         return dict(zip(self.keys, self.candidates, strict=True))
+
+    def flags_by_key(self) -> dict[str, int]:
+        return dict(zip(self.keys, self.flags, strict=True))
 
 
 def data_files() -> tuple[bytes, bytes]:

@@ -30,6 +30,7 @@ from monitor.geo.gazetteer import (
     Candidate,
     Gazetteer,
     data_files,
+    key_flags,
     prior,
 )
 from monitor.geo.normalize import pattern_key
@@ -64,6 +65,7 @@ def build_gazetteer() -> Gazetteer:
     return Gazetteer(
         keys=keys,
         candidates=candidates,
+        flags=tuple(map(key_flags, candidates)),
         place_prefixes=frozenset(curated["place_prefixes"]),
         place_suffixes=frozenset(curated["place_suffixes"]),
         actor_nouns=frozenset(curated["actor_nouns"]),

@@ -18,7 +18,17 @@ from monitor.config import PlaceConfig
 from monitor.errors import ConfigError
 from monitor.geo import disambiguate as dis
 from monitor.geo.datelines import find_dateline
-from monitor.geo.gazetteer import BLOCK, EXACT, PLACE, WEAK, Candidate, Gazetteer
+from monitor.geo.gazetteer import (
+    BLOCK,
+    KEY_EXACT,
+    KEY_LOWER_OK,
+    KEY_SENSITIVE,
+    KEY_WEAK,
+    PLACE,
+    Candidate,
+    Gazetteer,
+    key_flags,
+)
 from monitor.geo.normalize import padded, pattern_key
 from monitor.geo.scoring import first_sentence_end, rank_countries
 from monitor.types import GeoTags, Place
@@ -35,7 +45,8 @@ class Tagger:
     def __init__(self, gazetteer: Gazetteer, places: Sequence[PlaceConfig] = ()) -> None:
         self._gaz = gazetteer
         table = gazetteer.lookup()
-        for key, candidate in self._config_entries(table, places):
+        config = self._config_entries(table, places)
+        for key, candidate in config:
             table[key] = (candidate,)
         self._keys = list(table)
         self._candidates = [table[k] for k in self._keys]
@@ -43,11 +54,10 @@ class Tagger:
             self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
         )
         self._table = table
-        # Per pattern, decided once: may it match lower-case text, must its case be exact?
-        self._lower_ok = [any(c.name[:1].islower() for c in cs) for cs in self._candidates]
-        self._exact = [any(c.flags & EXACT for c in cs) for cs in self._candidates]
-        self._sensitive = [any(map(dis.person_sensitive, cs)) for cs in self._candidates]
-        self._weak = [any(c.flags & WEAK for c in cs) for cs in self._candidates]
+        flags = gazetteer.flags_by_key()
+        for key, candidate in config:
+            flags[key] = key_flags((candidate,))
+        self._flags = [flags[k] for k in self._keys]
 
     @staticmethod
     def _config_entries(
@@ -113,10 +123,11 @@ class Tagger:
             return []
         norm = padded(text)
         found = []
-        lower_ok, exact, sensitive, weak = self._lower_ok, self._exact, self._sensitive, self._weak
+        all_flags = self._flags
         for index, start, end in self._automaton.find_matches_as_indexes(norm):
             # `start` is the pattern's leading space, i.e. the word's index in `text`.
-            if norm[end].isalnum() or not (text[start].isupper() or lower_ok[index]):
+            flags = all_flags[index]
+            if norm[end].isalnum() or not (text[start].isupper() or flags & KEY_LOWER_OK):
                 continue
             candidates = self._candidates[index]
             stop = end - 1
@@ -128,14 +139,14 @@ class Tagger:
             if text[stop : stop + 1] == "." and candidates[0].name.endswith("."):
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
             surface = text[start:stop]
-            if exact[index]:
+            if flags & KEY_EXACT:
                 candidates = tuple(c for c in candidates if dis.case_allows(surface, c))
                 if not candidates:
                     continue
             found.append(
                 dis.Mention(
                     field, start, stop, surface, candidates,
-                    sensitive=sensitive[index], weak=weak[index],
+                    sensitive=bool(flags & KEY_SENSITIVE), weak=bool(flags & KEY_WEAK),
                 )
             )
         return dis.drop_language_uses(found, text)
