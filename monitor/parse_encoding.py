@@ -43,7 +43,9 @@ def to_utf8(body: bytes, charset: str | None) -> bytes:
 
     Order of authority: a BOM, then `charset` (from HTTP), then the XML prolog; a declared
     encoding decodes with replacement characters for bad bytes. Undeclared documents are UTF-8
-    when they decode as such, else windows-1252.
+    when they decode as such, else windows-1252. One exception: a latin-1/windows-1252 label
+    on bytes that are valid UTF-8 with non-ASCII characters is a server default, not a fact
+    (latin-1 text practically never forms valid UTF-8 sequences), so UTF-8 wins.
     """
     for bom, bom_encoding in _BOMS:
         if body.startswith(bom):
@@ -53,7 +55,7 @@ def to_utf8(body: bytes, charset: str | None) -> bytes:
     if declared is not None and declared.startswith(("utf_16", "utf_32")) and sniffed is None:
         # A wide encoding declared on a document that does not look wide: the label is wrong.
         declared = None
-    if declared is None or declared == "utf_8":
+    if declared in (None, "utf_8") or (declared == "cp1252" and not body.isascii()):
         try:
             body.decode("utf-8")
             return _say_utf8(body)

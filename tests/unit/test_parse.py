@@ -145,6 +145,12 @@ def test_the_http_charset_wins_over_the_xml_prolog() -> None:
     )
 
 
+def test_a_latin1_label_on_valid_utf8_is_a_server_default_and_utf8_wins() -> None:
+    body = rss("<item><title>Zürich — Genève</title><link>https://x.example/1</link></item>")
+    feed = parse_feed(body, {"Content-Type": "text/xml; charset=ISO-8859-1"})
+    assert feed.entries[0].title == "Zürich — Genève"
+
+
 def test_it_falls_back_to_feedparser_when_fastfeedparser_finds_no_entries() -> None:
     # Items outside <channel> and a broken channel: feedparser's loose parser still reads them.
     body = b'<rss version="2.0"><channel><title>x</title></channel>' + (
