@@ -297,7 +297,7 @@ def test_the_cli_exits_1_with_one_line_when_nothing_parses(tmp_path: Path) -> No
         assert result.stderr.startswith("error: ")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def feed_server() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
