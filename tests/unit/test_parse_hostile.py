@@ -87,6 +87,17 @@ def _many_tiny_items() -> bytes:
     return b'<rss version="2.0"><channel><title>t</title>' + items + b"</channel></rss>"
 
 
+def _huge_single_item() -> bytes:
+    text = "word " * 600_000
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>t</title><item><guid>{'g' * 1_000_000}</guid><title>{'T&amp;' * 200_000}</title>"
+        f"<link>https://x.example/{'a' * 500_000}</link><author>{'a' * 500_000}</author>"
+        f"<description>{text}</description><content:encoded>{text}</content:encoded>"
+        "</item></channel></rss>"
+    ).encode()
+
+
 HOSTILE_DOCUMENTS: dict[str, Callable[[], bytes]] = {
     "billion_laughs": _billion_laughs,
     "quadratic_blowup": _quadratic_blowup,
@@ -109,8 +120,9 @@ HOSTILE_DOCUMENTS: dict[str, Callable[[], bytes]] = {
     "tiny_elements_10mb": _tiny_elements,
     "oversized": lambda: b"<rss>" + b" " * MAX_DOCUMENT_BYTES,
     "many_tiny_items": _many_tiny_items,
+    "huge_single_item": _huge_single_item,
 }
-MUST_BE_REFUSED = set(HOSTILE_DOCUMENTS) - {"many_tiny_items"}
+MUST_BE_REFUSED = set(HOSTILE_DOCUMENTS) - {"many_tiny_items", "huge_single_item"}
 
 
 def _high_water_mb() -> float:
@@ -147,6 +159,15 @@ def test_hostile_documents_fail_fast_as_parse_errors(name: str) -> None:
     # Hang and blow-up detectors, far above the measured costs (bench/parse.md), not budgets.
     assert elapsed < 5.0
     assert growth < 100
+
+
+def test_every_stored_field_of_a_huge_entry_is_capped() -> None:
+    [entry] = parse_feed(_huge_single_item()).entries
+    assert entry.key.startswith("sha1:") and len(entry.key) == 45
+    assert len(entry.title) <= 1000 and entry.title.startswith("T&T&")
+    assert entry.link is None  # longer than any URL we keep
+    assert len(entry.summary) <= 20_000 and len(entry.summary_html) <= 100_000
+    assert entry.author is not None and len(entry.author) <= 200
 
 
 @pytest.mark.parametrize(
