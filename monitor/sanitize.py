@@ -64,7 +64,7 @@ _DROP_WITH_CONTENT = set(
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|h[1-6]|blockquote|pre|hr|figcaption)\b[^>]*>|<(?:br|li|tr|td|th|dd|dt)\b[^>]*>"
 )
-# nh3's output is well-formed and quotes every attribute; only attribute values may hold ">".
+# nh3's output is well-formed, quotes every attribute and escapes "<" in text and attributes.
 _ANY_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 _TEXT_CLEANER = nh3.Cleaner(
     tags=set(_TEXT_TAGS), attributes={}, clean_content_tags=_DROP_WITH_CONTENT, link_rel=None
