@@ -9,6 +9,7 @@ support: a dateline, a binding, or their country named elsewhere in the item.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -135,21 +136,24 @@ def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
         q.qualifier = True
 
 
-def anchors(mentions: Iterable[Mention]) -> set[str]:
-    """Countries established without doubt: one possible country and strong, or bound."""
-    found: set[str] = set()
-    for m in mentions:
-        first = m.candidates[0]
-        if len(m.candidates) == 1:
-            if m.bound or m.dateline or m.qualifier or not first.flags & WEAK:
-                found.add(first.country)
-            continue
+def anchor_countries(m: Mention) -> set[str]:
+    """The country a mention establishes without doubt, if any: its strong readings all lie in
+    one country ("Melbourne": Australia, though a small Florida town shares the name), or all
+    its readings do when it is bound or in the dateline."""
+    if m.bound or m.dateline or m.qualifier:
         countries = {c.country for c in m.candidates}
-        if len(countries) != 1:
-            continue
-        if m.bound or m.dateline or m.qualifier or not all(c.flags & WEAK for c in m.candidates):
-            found |= countries
-    return found
+    else:
+        countries = {c.country for c in m.candidates if not c.flags & (WEAK | BOUND_ONLY)}
+    return countries if len(countries) == 1 else set()
+
+
+def anchors(mentions: Iterable[Mention]) -> Counter[tuple[str, str]]:
+    """How many mentions of each name establish each country: (name, country) → count."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for m in mentions:
+        for country in anchor_countries(m):
+            counts[m.surface.casefold(), country] += 1
+    return counts
 
 
 def choose(m: Mention, anchored: set[str]) -> Candidate | None:
@@ -190,10 +194,16 @@ def situate(mentions: Iterable[Mention], text: str) -> None:
 
 
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:
-    anchored = anchors(mentions)
+    """Choose each mention's reading in the context the *other* mentions establish: "Georgia"
+    alone is the country, "Georgia" with "Atlanta" is the U.S. state."""
+    counts = anchors(mentions)
+    everything = {country for _, country in counts}
+    contexts = {
+        name: {c for n, c in counts if n != name} for name in {n for n, _ in counts}
+    }
     kept = []
     for m in mentions:
-        m.chosen = choose(m, anchored)
+        m.chosen = choose(m, contexts.get(m.surface.casefold(), everything))
         if m.chosen is not None:
             kept.append(m)
     return kept

@@ -163,7 +163,9 @@ def _city_entries(weak: frozenset[str]) -> Iterator[Entry]:
         flags = (WEAK if is_weak else 0) | (CAPITAL if is_capital else 0)
         admin = f"{code}-{city['admin1code']}"
         for written in _city_names(city, name, pop):
-            yield written, Candidate(name, code, CITY, pop, flags, admin)
+            # An alternate name can be a word or a name of its own ("Victoria" for Hong Kong).
+            extra = WEAK if written in weak else 0
+            yield written, Candidate(name, code, CITY, pop, flags | extra, admin)
 
 
 def _city_names(city: dict[str, Any], name: str, pop: int) -> Iterator[str]:

@@ -129,6 +129,7 @@ def test_population_priors_pick_the_bigger_namesake(
         ("Voters in Georgia lined up early in the suburbs of Atlanta.", "US"),
         ("Georgia's parliament approved the bill on Tuesday.", "GE"),
         ("Hyderabad police, in Pakistan's Sindh province, made arrests.", "PK"),
+        ("Victoria police charged a man after a stabbing in Melbourne.", "AU"),
     ],
 )
 def test_co_occurring_places_choose_between_namesakes(
