@@ -1,9 +1,11 @@
 """Decide what each matched name refers to (pure functions over one item's mentions).
 
 The steps, in order: letter case, person-name context, "City, State" binding, then a choice
-among the remaining candidates using the countries that unambiguous mentions establish
-("anchors") and population priors. Weak names (common words, small towns) survive only with
-support: a dateline, a binding, or their country named elsewhere in the item.
+among the remaining candidates using the countries that the item's *other* names establish
+("anchors") and population priors. Weak names (common words, first names, small towns) survive
+only with support: a dateline, a binding, their country named elsewhere in the item, or a
+lower-case "in"/"near" before them when nothing in the item points elsewhere. In a title-case
+headline every word is capitalised, so weak readings there are dropped.
 """
 
 from __future__ import annotations
@@ -105,6 +107,18 @@ def person_words(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> set[
         for m in mentions
         if m.sensitive and not m.dateline and _in_name_context(m, text, gaz, starts, ends)
     }
+
+
+def drop_weak(mentions: list[Mention]) -> list[Mention]:
+    """Only the strong readings of each mention (for title-case headlines)."""
+    kept = []
+    for m in mentions:
+        if m.weak:
+            m.candidates = tuple(c for c in m.candidates if not c.flags & WEAK)
+            m.weak = False
+        if m.candidates:
+            kept.append(m)
+    return kept
 
 
 def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:

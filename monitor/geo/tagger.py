@@ -94,9 +94,15 @@ class Tagger:
         if dateline is not None:
             _mark_dateline(found["text"], dateline.place, dateline.qualifier)
             first_end = (dateline.qualifier or dateline.place)[1]
+        shouting_title = any(m.sensitive or m.weak for m in found["title"]) and (
+            dis.is_title_case(title)
+        )
+        if shouting_title:
+            # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit".
+            found["title"] = dis.drop_weak(found["title"])
         for field, value in texts.items():
             sensitive = any(m.sensitive for m in found[field])
-            if sensitive and not (field == "title" and dis.is_title_case(value)):
+            if sensitive and not (field == "title" and shouting_title):
                 people |= dis.person_words(found[field], value, self._gaz)
         mentions: list[dis.Mention] = []
         for field, value in texts.items():

@@ -87,6 +87,14 @@ def test_names_are_case_sensitive(tagger: Tagger, text: str, expected: set[str])
     assert countries(tagger, text) == expected
 
 
+def test_title_case_headlines_do_not_turn_capitalised_words_into_places(tagger: Tagger) -> None:
+    title = "Rockets Hit Baghdad's Green Zone Near U.S. Embassy"
+    tags = tagger.tag("Rockets hit the Green Zone, Iraqi officials said.", title)
+    assert [p.name for p in tags.places if p.field == "title"] == [
+        "Baghdad", "Green Zone", "U.S."
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
