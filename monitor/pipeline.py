@@ -32,7 +32,7 @@ from monitor.config import Settings
 from monitor.errors import ParseError
 from monitor.fetch import Fetcher
 from monitor.notify import alerts
-from monitor.parse import parse_feed
+from monitor.parse import read_feed
 from monitor.store.base import Store
 from monitor.types import (
     CycleStats,
@@ -170,25 +170,22 @@ def _decide(
     if fetched.status == 304 or fetched.body is None:
         return feed_state.after_success(feed, fetched, now, fs), ()
     try:
-        parsed = parse_feed(fetched.body, fetched.headers, fetched.final_url or feed.target_url)
+        document = read_feed(
+            fetched.body, fetched.headers, fetched.final_url or feed.target_url, now=now
+        )
     except ParseError as e:
         return feed_state.after_failure(feed, f"unparseable feed: {e}", now, fs, ctx.rng), ()
-    published = [e.published_at for e in parsed.entries if e.published_at is not None]
     outcome = feed_state.after_success(
-        feed, fetched, now, fs, ttl_s=parsed.ttl_s, published=published
+        feed, fetched, now, fs, ttl_s=document.ttl_s, published=document.published
     )
-    fresh = _new_entries(ctx, feed, parsed.entries)
+    fresh = _unique(document.entries(skip=ctx.store.seen_keys(feed.id, document.keys)))
     return outcome, tuple(_enrich_and_match(ctx, feed, entry, now) for entry in fresh)
 
 
-def _new_entries(ctx: PollContext, feed: Feed, entries: Sequence[Entry]) -> list[Entry]:
-    seen = ctx.store.seen_keys(feed.id, [e.key for e in entries])
-    fresh: list[Entry] = []
-    for entry in entries:
-        if entry.key not in seen:
-            seen.add(entry.key)
-            fresh.append(entry)
-    return fresh
+def _unique(entries: Sequence[Entry]) -> list[Entry]:
+    """A document may repeat an entry; the first copy wins."""
+    first = {e.key: e for e in reversed(entries)}
+    return [e for e in entries if first[e.key] is e]
 
 
 def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime) -> NewItem:
