@@ -56,6 +56,7 @@ class Mention:
     sensitive: bool = False  # may be read as part of a person's or an organisation's name
     situated: bool = False  # after a lower-case preposition of place: "in Nice"
     weak: bool = False  # some reading needs support (see WEAK)
+    name: int = -1  # the automaton pattern: mentions of one name share it
 
 
 def case_allows(surface: str, candidate: Candidate) -> bool:
@@ -161,12 +162,12 @@ def anchor_countries(m: Mention) -> set[str]:
     return countries if len(countries) == 1 else set()
 
 
-def anchors(mentions: Iterable[Mention]) -> Counter[tuple[str, str]]:
+def anchors(mentions: Iterable[Mention]) -> Counter[tuple[int, str]]:
     """How many mentions of each name establish each country: (name, country) → count."""
-    counts: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[int, str]] = Counter()
     for m in mentions:
         for country in anchor_countries(m):
-            counts[m.surface.casefold(), country] += 1
+            counts[m.name, country] += 1
     return counts
 
 
@@ -217,7 +218,7 @@ def resolve(mentions: Sequence[Mention]) -> list[Mention]:
     }
     kept = []
     for m in mentions:
-        m.chosen = choose(m, contexts.get(m.surface.casefold(), everything))
+        m.chosen = choose(m, contexts.get(m.name, everything))
         if m.chosen is not None:
             kept.append(m)
     return kept

@@ -113,11 +113,11 @@ class Tagger:
             mentions.extend(kept)
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
-        places = tuple(
+        places = tuple([
             _place(m.surface, m.chosen.country, m.start, m.end, m.field)
             for m in resolved
             if m.chosen is not None
-        )
+        ])
         countries = tuple(country for country, _ in ranked)
         primary = countries[0] if countries else None
         return GeoTags(countries=countries, primary=primary, places=places)
@@ -153,6 +153,7 @@ class Tagger:
                 dis.Mention(
                     field, start, stop, surface, candidates,
                     sensitive=bool(flags & KEY_SENSITIVE), weak=bool(flags & KEY_WEAK),
+                    name=index,
                 )
             )
         return dis.drop_language_uses(found, text)
