@@ -1,11 +1,12 @@
 """Where does the story happen? Weigh every resolved mention into one score per country.
 
-A dateline decides unless something much stronger disagrees. Specific places (cities, admin
-areas, curated places) say more about the scene than country names, and country names more
-than demonyms, which usually name actors ("Iranian-backed", "Israeli forces"). A country name
-followed by an actor noun ("U.S. Embassy", "Iran-backed") or a capital followed by a reporting
-verb ("Moscow said") counts as an actor too. Titles and first sentences weigh more, and a
-locative preposition ("in Baghdad", "near Kharkiv") adds to a mention.
+A dateline decides unless something much stronger disagrees, or it is a bureau city the item
+names nowhere else ("DUBAI (Reuters) - Iran said…"). Specific places (cities, admin areas,
+curated places) say more about the scene than country names, and country names more than
+demonyms, which usually name actors ("Israeli forces"). A name followed by an actor noun or a
+reporting verb ("U.S. Embassy", "Iran-backed", "Moscow said") counts as an actor too. Titles
+and first sentences weigh more; a preposition of place, a direction or an attack ("in Baghdad",
+"south Beirut", "an attack on Kyiv") adds to a mention.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ ACTOR_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
 _KIND_WEIGHT = {COUNTRY: 2.0, DEMONYM: 1.0}
 SPECIFIC_WEIGHT = 3.0
-# A preposition of place before the name, allowing "the" and a direction in between:
-# "in Baghdad", "near the U.S. Embassy", "in northern Iraq".
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
