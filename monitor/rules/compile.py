@@ -74,6 +74,9 @@ class Matcher:
         self._predicates = predicates
         self._triggers = triggers
         self._automaton = patterns.automaton() if patterns.ids else None
+        # Filled lazily by explain.py, one entry per query the first time it is explained;
+        # concurrent fills compute the same value, so no lock is needed.
+        self.explain_plans: dict[int, object] = {}
 
     @classmethod
     def build(cls, queries: Sequence[Node]) -> Matcher:

@@ -7,11 +7,12 @@ an OR and everything under NOT.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from monitor.rules.ast import And, Near, Node, Not, Or, Term, fields_of
+from monitor.rules.ast import And, Near, Node, Not, Term, fields_of
 from monitor.rules.compile import Matcher
 from monitor.rules.positions import Span, near_choices, term_spans
 from monitor.rules.scan import Scan
@@ -23,71 +24,120 @@ if TYPE_CHECKING:
 # Enough proximity windows to highlight every occurrence a reader would look for, while a
 # pathological text (one word repeated thousands of times) cannot make explaining slow.
 _MAX_CHOICES = 200
-_Found = list[tuple[str, int, Span]]
-
-
+# (label, field index, folded start, folded end)
+_Found = list[tuple[str, int, int, int]]
 Explanation = tuple[tuple[str, ...], tuple[TermHit, ...]]
 
 
 def explain(matcher: Matcher, index: int, scan: Scan) -> Explanation:
     """The terms (labels as written, folded) and hits for query `index` on a scanned item."""
-    found = _Explainer(matcher, scan).node(matcher.nnf[index]) or []
-    terms = tuple(dict.fromkeys(label for label, _, _ in found))
-    hits: dict[TermHit, None] = {}
-    for label, field_index, (first, last) in found:
-        start, end = scan.original_span(field_index, first, last)
-        hits[TermHit(label, matcher.fields[field_index], start, end)] = None
-    ordered = sorted(hits, key=lambda h: (matcher.fields.index(h.field), h.start, h.end))
-    return terms, tuple(ordered)
+    plan = matcher.explain_plans.get(index)
+    if plan is None:
+        plan = matcher.explain_plans[index] = _Planner(matcher).plan(matcher.nnf[index])
+    assert isinstance(plan, _Plan)
+    found = plan.found(scan) or []
+    terms = tuple(dict.fromkeys(label for label, _, _, _ in found))
+    hits = {
+        (f, *scan.original_span(f, start, end), label): None for label, f, start, end in found
+    }
+    fields = matcher.fields
+    return terms, tuple(TermHit(label, fields[f], s, e) for f, s, e, label in sorted(hits))
 
 
-class _Explainer:
-    def __init__(self, matcher: Matcher, scan: Scan) -> None:
-        self.matcher = matcher
-        self.scan = scan
+class _Plan(ABC):
+    @abstractmethod
+    def found(self, scan: Scan) -> _Found | None:
+        """The hits that make this node true, or None when it is false."""
 
-    def node(self, node: Node) -> _Found | None:
-        """The hits that make `node` true, or None when it is false."""
-        if isinstance(node, Not):
-            return None if self.node(node.child) is not None else []
-        if isinstance(node, Term):
-            return self.term(node)
-        if isinstance(node, Near):
-            return self.near(node)
-        results = [self.node(child) for child in node.children]
-        if isinstance(node, And) and any(r is None for r in results):
-            return None
-        if isinstance(node, Or) and all(r is None for r in results):
+
+class _TermPlan(_Plan):
+    def __init__(self, label: str, ids: tuple[int, ...], fields: list[int]) -> None:
+        self.label, self.ids, self.fields = label, ids, fields
+
+    def found(self, scan: Scan) -> _Found | None:
+        label, ids = self.label, self.ids
+        if len(ids) == 1:
+            found = [
+                (label, f, offset, scan.word_end(offset))
+                for f in self.fields
+                for offset in scan.starts(ids[0], f)
+            ]
+        else:
+            found = [
+                (label, f, *scan.token_chars(first, last))
+                for f in self.fields
+                for first, last in term_spans(scan, ids, f)
+            ]
+        return found or None
+
+    def spans(self, scan: Scan, field_index: int) -> list[Span]:
+        return term_spans(scan, self.ids, field_index)
+
+
+class _NearPlan(_Plan):
+    def __init__(self, operands: list[list[_TermPlan]], slop: int, fields: list[int]) -> None:
+        self.operands, self.slop, self.fields = operands, slop, fields
+
+    def found(self, scan: Scan) -> _Found | None:
+        found: _Found = []
+        for f in self.fields:
+            labelled = [_labelled_spans(scan, alternatives, f) for alternatives in self.operands]
+            choices = near_choices([list(spans) for spans in labelled], self.slop)
+            for choice in islice(choices, _MAX_CHOICES):
+                for i, span in enumerate(choice):
+                    found.append((labelled[i][span], f, *scan.token_chars(*span)))
+        return found or None
+
+
+def _labelled_spans(scan: Scan, alternatives: Sequence[_TermPlan], f: int) -> dict[Span, str]:
+    spans: dict[Span, str] = {}
+    for term in alternatives:
+        for span in term.spans(scan, f):
+            spans.setdefault(span, term.label)
+    return spans
+
+
+class _NotPlan(_Plan):
+    def __init__(self, child: _Plan) -> None:
+        self.child = child
+
+    def found(self, scan: Scan) -> _Found | None:
+        return None if self.child.found(scan) is not None else []
+
+
+class _BoolPlan(_Plan):
+    def __init__(self, is_and: bool, children: list[_Plan]) -> None:
+        self.is_and, self.children = is_and, children
+
+    def found(self, scan: Scan) -> _Found | None:
+        results = [child.found(scan) for child in self.children]
+        failed = [r is None for r in results]
+        if any(failed) if self.is_and else all(failed):
             return None
         return [hit for r in results if r is not None for hit in r]
 
-    def field_indices(self, leaf: Term | Near) -> list[int]:
+
+class _Planner:
+    """NNF node → plan, with pattern ids and field indices resolved once per query."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+
+    def plan(self, node: Node) -> _Plan:
+        if isinstance(node, Not):
+            return _NotPlan(self.plan(node.child))
+        if isinstance(node, Term):
+            return self.term(node)
+        if isinstance(node, Near):
+            operands = [[self.term(t) for t in alts] for alts in node.operands]
+            return _NearPlan(operands, node.slop, self.fields(node))
+        return _BoolPlan(isinstance(node, And), [self.plan(c) for c in node.children])
+
+    def fields(self, leaf: Term | Near) -> list[int]:
         return [self.matcher.field_index(name) for name in fields_of(leaf)]
 
-    def term(self, term: Term) -> _Found | None:
-        ids = self.matcher.patterns.of(term)
-        found = [
-            (term.label, f, span)
-            for f in self.field_indices(term)
-            for span in term_spans(self.scan, ids, f)
-        ]
-        return found or None
-
-    def near(self, near: Near) -> _Found | None:
-        found: _Found = []
-        for f in self.field_indices(near):
-            labelled = [self.labelled_spans(alternatives, f) for alternatives in near.operands]
-            choices = near_choices([list(spans) for spans in labelled], near.slop)
-            for choice in islice(choices, _MAX_CHOICES):
-                found.extend((labelled[i][span], f, span) for i, span in enumerate(choice))
-        return found or None
-
-    def labelled_spans(self, alternatives: Sequence[Term], field_index: int) -> dict[Span, str]:
-        spans: dict[Span, str] = {}
-        for term in alternatives:
-            for span in term_spans(self.scan, self.matcher.patterns.of(term), field_index):
-                spans.setdefault(span, term.label)
-        return spans
+    def term(self, term: Term) -> _TermPlan:
+        return _TermPlan(term.label, self.matcher.patterns.of(term), self.fields(term))
 
 
 def highlight(text: str, hits: Sequence[TermHit], field: str, style: str = "bold reverse") -> Text:

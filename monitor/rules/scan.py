@@ -88,14 +88,21 @@ class Scan:
         starts = self.token_starts()
         return [bisect.bisect_left(starts, offset) for offset in offsets]
 
-    def original_span(self, field_index: int, first: int, last: int) -> tuple[int, int]:
-        """Tokens first..last (inclusive) as a [start, end) span of the original field text."""
-        folded = self._folded
+    def word_end(self, offset: int) -> int:
+        """The folded end of the word starting at folded `offset`."""
+        end = self._folded.text.find(" ", offset)
+        return len(self._folded.text) if end < 0 else end
+
+    def token_chars(self, first: int, last: int) -> tuple[int, int]:
+        """Tokens first..last (inclusive) as a folded [start, end) span."""
         starts = self.token_starts()
-        end = folded.text.find(" ", starts[last])
-        span = folded.span(starts[first], len(folded.text) if end < 0 else end)
+        return starts[first], self.word_end(starts[last])
+
+    def original_span(self, field_index: int, start: int, end: int) -> tuple[int, int]:
+        """A folded [start, end) span as a span of the original text of the field."""
+        original_start, original_end = self._folded.span(start, end)
         base = self._field_starts[field_index]
-        return span[0] - base, span[1] - base
+        return original_start - base, original_end - base
 
 
 def _field_starts(values: Sequence[str]) -> list[int]:
