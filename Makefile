@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint typecheck bench install clean
+.PHONY: demo run test lint typecheck bench install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# What the tests need from Debian: headless Chromium (web UI tests) and PostgreSQL server
+# binaries (the store contract runs on both backends). Installed only when missing; needs root.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; }
 
 demo: install
 	$(BIN)/monitor demo
@@ -28,7 +36,7 @@ lint: install
 
 typecheck: lint
 
-test: install lint
+test: install system-deps lint
 	$(BIN)/pytest
 
 bench: install
