@@ -22,21 +22,16 @@ from typing import Protocol
 
 from monitor import stories_minhash as mh
 from monitor.stories_index import MemoryStoryIndex
-from monitor.stories_text import (
-    fold,
-    is_generic_name,
-    names,
-    numbers,
-    strip_boilerplate,
-    tokens,
-)
+from monitor.stories_text import Words, is_generic_name, names, numbers, strip_boilerplate
 
 __all__ = [
-    "DEFAULT_MODEL", "Assignment", "Fingerprint", "Member", "MemoryStoryIndex", "StoryCandidate",
+    "DEFAULT_MODEL", "STORY_WINDOW_S", "Assignment", "Fingerprint", "Member", "MemoryStoryIndex",
+    "StoryCandidate",
     "StoryIndex", "StoryModel", "assign", "fingerprint", "is_update", "merge", "new_candidate",
     "process",
 ]
 
+STORY_WINDOW_S = 72 * 3600  # items further apart than this never share a story
 LEAD_WORDS = 60  # the lead is the first sentences of the summary, up to this many words
 MAX_MEMBERS = 4  # items a story keeps for comparison: its first and its latest ones
 
@@ -48,12 +43,13 @@ class StoryModel:
     shingle_size: int = 2
     num_bins: int = 32
     band_rows: int = 2
-    term_key_limit: int = 8
+    bands: int = 8
+    term_key_limit: int = 6
+    name_key_limit: int = 4
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
     overlap_threshold: float = 0.15
     overlap_per_day: float = 0.35
-    grace_s: float = 12 * 3600
     min_evidence: int = 2
     solo_overlap: float = 0.25
     longer_lead_ratio: float = 1.5
@@ -72,6 +68,8 @@ class Fingerprint:
     terms: frozenset[str]
     key_terms: tuple[str, ...]
     names: frozenset[str]
+    specific_names: frozenset[str]
+    title_names: frozenset[str]
     numbers: frozenset[str]
     lead_length: int
     update_marker: bool
@@ -94,6 +92,8 @@ class StoryCandidate:
     story_id: int
     members: tuple[Member, ...]
     names: frozenset[str]
+    specific_names: frozenset[str]
+    title_names: frozenset[str]
     numbers: frozenset[str]
     primary_country: str | None
     first_seen: datetime
@@ -114,11 +114,13 @@ class Assignment:
 
 
 class StoryIndex(Protocol):
-    """Candidate lookup by band key. Implementations keep at most a bounded number of the most
-    recently seen stories per key, so the cost per item stays flat as the index grows."""
+    """Candidate lookup by band key, bounded twice so the cost per item stays flat however many
+    stories are stored: each key yields at most its `per_key` most recently seen stories, and
+    of those only the `limit` sharing the most keys with the item are returned."""
 
     def candidates(self, band_keys: Sequence[str], since: datetime) -> list[StoryCandidate]:
-        """Distinct stories linked to any of `band_keys` whose last_seen ≥ `since`."""
+        """Stories linked to any of `band_keys` whose last_seen ≥ `since`, most shared keys
+        first, at most `limit` of them."""
 
     def add(self, candidate: StoryCandidate, band_keys: Sequence[str]) -> None:
         """Store (or replace) the candidate and link it to `band_keys`."""
@@ -127,13 +129,20 @@ class StoryIndex(Protocol):
 def fingerprint(title: str, summary: str, model: StoryModel = DEFAULT_MODEL) -> Fingerprint:
     """Normalise title + lead, then compute MinHash, band keys, terms, key terms and numbers."""
     clean_title = strip_boilerplate(title)
-    clean_lead = strip_boilerplate(" ".join(summary.split()[:LEAD_WORDS]))
-    title_toks = tokens(fold(clean_title.text))
-    toks = title_toks + tokens(fold(clean_lead.text))
+    clean_summary = strip_boilerplate(summary)
+    title_words = Words.of(clean_title.text)
+    lead_words = Words.of(" ".join(clean_summary.text.split()[:LEAD_WORDS]))
+    title_toks = title_words.tokens()
+    toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
-    found = names(clean_title.text, clean_lead.text)
+    found = names(title_words, lead_words)
     key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
-    keys = mh.band_keys(sig, model.band_rows) + mh.term_keys(key_terms, model.term_key_limit)
+    specific = [n for n in found.strong if not is_generic_name(n)]
+    keys = (
+        mh.band_keys(sig, model.band_rows, model.bands)
+        + mh.term_keys(key_terms, model.term_key_limit)
+        + mh.name_keys(specific[: model.name_key_limit])
+    )
     return Fingerprint(
         title=clean_title.text,
         signature=sig,
@@ -141,9 +150,11 @@ def fingerprint(title: str, summary: str, model: StoryModel = DEFAULT_MODEL) -> 
         terms=frozenset(t for t in toks if not t.isdigit()),
         key_terms=tuple(key_terms),
         names=frozenset(found.strong),
+        specific_names=frozenset(specific),
+        title_names=frozenset(n for n in found.in_title if not is_generic_name(n)),
         numbers=numbers(toks),
-        lead_length=len(strip_boilerplate(summary).text),
-        update_marker=any(c.update_marker or c.breaking_marker for c in (clean_title, clean_lead)),
+        lead_length=len(clean_summary.text),
+        update_marker=clean_title.marked or clean_summary.marked,
     )
 
 
@@ -153,7 +164,7 @@ def assign(
     primary_country: str | None,
     candidates: Sequence[StoryCandidate],
     *,
-    window_s: float = 72 * 3600,
+    window_s: float = STORY_WINDOW_S,
     model: StoryModel = DEFAULT_MODEL,
 ) -> Assignment:
     """Join the best-scoring compatible candidate, or start a new story."""
@@ -180,14 +191,18 @@ def _compatible(
 def _judge(
     fp: Fingerprint, item_time: datetime, cand: StoryCandidate, model: StoryModel
 ) -> Assignment | None:
+    specific = fp.specific_names & cand.specific_names
+    if not specific and fp.specific_names and cand.specific_names:
+        return None  # each names its own places or actors, none in common: different events
+    quiet_days = max(0.0, (item_time - cand.last_seen).total_seconds() / 86400)
     text = max((mh.similarity(fp.signature, m.signature) for m in cand.members), default=0.0)
     overlap = max((_overlap(fp.terms, m.terms) for m in cand.members), default=0.0)
-    quiet_days = max(0.0, (item_time - cand.last_seen).total_seconds() / 86400)
-    late_days = max(0.0, quiet_days - model.grace_s / 86400)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
-    elif overlap >= model.overlap_threshold + model.overlap_per_day * late_days and _same_actors(
-        fp, cand, overlap, model
+    elif (
+        specific
+        and overlap >= model.overlap_threshold + model.overlap_per_day * quiet_days
+        and _enough_evidence(fp, cand, len(specific), overlap, model)
     ):
         reason = "same-event"
     else:
@@ -206,15 +221,20 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / (min(len(a), len(b)) or 1)
 
 
-def _same_actors(fp: Fingerprint, cand: StoryCandidate, overlap: float, model: StoryModel) -> bool:
-    """At least one specific name in common (not a country, demonym or institution), backed by a
-    second one, a shared number, a shared country name, or a clearly higher term overlap."""
-    shared = fp.names & cand.names
-    specific = sum(not is_generic_name(n) for n in shared)
-    if specific == 0:
-        return False
-    evidence = specific + min(1, len(shared) - specific) + min(1, len(fp.numbers & cand.numbers))
-    return evidence >= model.min_evidence or overlap >= model.solo_overlap
+def _enough_evidence(
+    fp: Fingerprint, cand: StoryCandidate, specific: int, overlap: float, model: StoryModel
+) -> bool:
+    """A shared specific name (not a country, demonym or institution) backed by a second one,
+    a shared generic name or a shared number; or, alone, by a clearly higher term overlap when
+    the headlines do not name different specific places or actors."""
+    generic = len(fp.names & cand.names) - specific
+    evidence = specific + min(1, generic) + min(1, len(fp.numbers & cand.numbers))
+    if evidence >= model.min_evidence:
+        return True
+    headlines_disagree = bool(fp.title_names and cand.title_names) and not (
+        fp.title_names & cand.title_names
+    )
+    return overlap >= model.solo_overlap and not headlines_disagree
 
 
 def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT_MODEL) -> bool:
@@ -232,6 +252,8 @@ def new_candidate(
         story_id=story_id,
         members=(Member(fp.signature, fp.terms),),
         names=fp.names,
+        specific_names=fp.specific_names,
+        title_names=fp.title_names,
         numbers=fp.numbers,
         primary_country=primary_country,
         first_seen=item_time,
@@ -253,6 +275,8 @@ def merge(
         cand,
         members=members,
         names=cand.names | fp.names,
+        specific_names=cand.specific_names | fp.specific_names,
+        title_names=cand.title_names | fp.title_names,
         numbers=cand.numbers | fp.numbers,
         primary_country=cand.primary_country or primary_country,
         first_seen=min(cand.first_seen, item_time),
@@ -268,7 +292,7 @@ def process(
     primary_country: str | None,
     new_story_id: Callable[[], int],
     *,
-    window_s: float = 72 * 3600,
+    window_s: float = STORY_WINDOW_S,
     model: StoryModel = DEFAULT_MODEL,
 ) -> Assignment:
     """One item through the whole step: look up, decide, record. Returns the final assignment

@@ -1,6 +1,6 @@
 """MinHash signatures by one-permutation hashing with optimal densification, and LSH band keys.
 
-One 64-bit hash per shingle (BLAKE2b, stable across processes — Python's `hash` is salted), the
+One 32-bit hash per shingle (CRC-32, multiply-mixed; stable across processes, unlike `hash()`), the
 shingle falls into bin `h mod k` and each bin keeps its minimum: one pass instead of k. Empty bins
 borrow the value of the first non-empty bin along a fixed pseudo-random probe order
 (Shrivastava, "Optimal densification for fast and accurate minwise hashing", ICML 2017), which
@@ -9,17 +9,19 @@ keeps P[sig_a[i] == sig_b[i]] ≈ Jaccard(a, b). Bands of `rows` bins hash to sh
 
 from __future__ import annotations
 
-import hashlib
 import random
+import zlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-_MASK = (1 << 64) - 1
+_MASK32 = 0xFFFFFFFF
+_GOLDEN32 = 0x9E3779B1
 
 
-def hash64(text: str) -> int:
-    """A stable 64-bit hash of a string."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+def hash32(text: str) -> int:
+    """A stable, well-mixed 32-bit hash of a string: CRC-32 then a Fibonacci multiply.
+    (Python's `hash()` of a string is salted per process, so it cannot be stored.)"""
+    return (zlib.crc32(text.encode()) * _GOLDEN32) & _MASK32
 
 
 def shingles(toks: Sequence[str], size: int) -> set[str]:
@@ -44,19 +46,19 @@ def signature(items: Iterable[str], k: int) -> tuple[int, ...]:
     """The densified one-permutation MinHash of a set of strings (k bins; () for an empty set)."""
     bins: list[int | None] = [None] * k
     for item in items:
-        h = hash64(item)
-        b, value = h % k, h // k
+        h = (zlib.crc32(item.encode()) * _GOLDEN32) & _MASK32
+        b = (h * k) >> 32
         current = bins[b]
-        if current is None or value < current:
-            bins[b] = value
+        if current is None or h < current:
+            bins[b] = h
     if all(v is None for v in bins):
         return ()
     probes = _probe_orders(k)
     out: list[int] = []
     for i, v in enumerate(bins):
         if v is None:
-            donor = next(j for j in probes[i] if bins[j] is not None)
-            v = ((bins[donor] or 0) * 0x9E3779B97F4A7C15 + i) & _MASK
+            donor = next(bins[j] for j in probes[i] if bins[j] is not None)
+            v = ((donor or 0) ^ (i * _GOLDEN32)) & _MASK32
         out.append(v)
     return tuple(out)
 
@@ -68,13 +70,14 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
-def band_keys(sig: Sequence[int], rows: int) -> list[str]:
-    """One short key per band of `rows` bins: "m<band>:<8 hex digits>"."""
+def band_keys(sig: Sequence[int], rows: int, bands: int) -> list[str]:
+    """One short key per band of `rows` bins, for the first `bands` bands: "m<band>:<8 hex>"."""
     keys = []
-    for band in range(len(sig) // rows):
-        chunk = sig[band * rows : (band + 1) * rows]
-        digest = hash64(",".join(map(str, chunk))) & 0xFFFFFFFF
-        keys.append(f"m{band:x}:{digest:08x}")
+    for band in range(min(bands, len(sig) // rows)):
+        mixed = band
+        for value in sig[band * rows : (band + 1) * rows]:
+            mixed = ((mixed ^ value) * _GOLDEN32) & _MASK32
+        keys.append(f"m{band:x}:{mixed:08x}")
     return keys
 
 
@@ -84,12 +87,13 @@ def term_keys(terms: Sequence[str], limit: int) -> list[str]:
     The terms kept are those with the smallest hashes, not the first ones, so two texts that
     share most of their terms keep mostly the same ones whatever their word order.
     """
-    hashed = sorted({(hash64(t), t) for t in terms})[:limit]
-    head = sorted(t for _, t in hashed)
+    head = sorted({hash32(t) for t in terms})[:limit]
     if len(head) == 1:
-        return [f"t:{hash64(head[0]) & 0xFFFFFFFF:08x}"]
-    return [
-        f"t:{hash64(a + '|' + b) & 0xFFFFFFFF:08x}"
-        for i, a in enumerate(head)
-        for b in head[i + 1 :]
-    ]
+        return [f"t:{head[0]:08x}"]
+    pairs = ((a, b) for i, a in enumerate(head) for b in head[i + 1 :])
+    return [f"t:{((a * _GOLDEN32) ^ b) & _MASK32:08x}" for a, b in pairs]
+
+
+def name_keys(names: Sequence[str]) -> list[str]:
+    """One key per specific name ("n:<8 hex>"): a place or actor alone is enough to look."""
+    return [f"n:{hash32(name):08x}" for name in names]

@@ -35,8 +35,9 @@ _CAPS_DATELINE = re.compile(
 )
 _AGENCY_TAIL = re.compile(r"\s*[-\u2013\u2014|]\s*(?:Reuters|AFP|AP|Al Jazeera|BBC News|dpa)\s*$")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?")
+_NON_WORD = re.compile(r"[\W_]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|[^\W_]+(?:['\u2019][^\W_]+)?")
 
 _LATIN = str.maketrans(
     {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "đ": "d", "Đ": "d",
@@ -76,6 +77,10 @@ class CleanText:
     update_marker: bool
     breaking_marker: bool
 
+    @property
+    def marked(self) -> bool:
+        return self.update_marker or self.breaking_marker
+
 
 def strip_boilerplate(text: str) -> CleanText:
     """Drop leading wire markers and datelines ("UPDATE 2-", "BAGHDAD (Reuters) -")."""
@@ -91,10 +96,10 @@ def strip_boilerplate(text: str) -> CleanText:
 
 def fold(text: str) -> str:
     """Casefold, fold accents and Latin letters to ASCII, punctuation → single spaces."""
-    text = _THOUSANDS.sub("", text.translate(_LATIN))
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", ascii_text.replace("'s ", " ").replace("\u2019s ", " ")).strip()
+    text = _THOUSANDS.sub("", text).casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LATIN)))
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def stem(token: str) -> str:
@@ -108,15 +113,38 @@ def stem(token: str) -> str:
     return token[:-1]
 
 
-def tokens(folded: str) -> list[str]:
-    """Content tokens of folded text: number words → digits, stop words dropped, stemmed."""
+@lru_cache(maxsize=1 << 16)
+def word_tokens(word: str) -> tuple[str, ...]:
+    """The content tokens of one word as written: folded, number words → digits, stop words
+    dropped, plural stripped ("Baghdad's" → ("baghdad",), "10,000" → ("10000",)). Cached: news
+    vocabulary repeats, so this is one dictionary lookup per word in the steady state."""
     out: list[str] = []
-    for word in folded.split():
-        word = NUMBER_WORDS.get(word, word)
-        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+    for part in fold(word).split():
+        part = NUMBER_WORDS.get(part, part)
+        if part in STOP_WORDS or (len(part) < 2 and not part.isdigit()):
             continue
-        out.append(word if word.isdigit() else stem(word))
-    return out
+        out.append(part if part.isdigit() else stem(part))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text and its words as written, with their offsets."""
+
+    text: str
+    words: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        return cls(text, tuple((m.group(), m.start()) for m in _WORD.finditer(text)))
+
+    def tokens(self) -> list[str]:
+        return [t for word, _ in self.words for t in word_tokens(word)]
+
+
+def tokens(text: str) -> list[str]:
+    """The content tokens of a text (see `word_tokens`)."""
+    return Words.of(text).tokens()
 
 
 def numbers(toks: list[str]) -> frozenset[str]:
@@ -128,8 +156,8 @@ def _is_year(token: str) -> bool:
     return len(token) == 4 and 1900 <= int(token) <= 2100
 
 
-def _is_title_case(words: list[str]) -> bool:
-    long_words = [w for w in words if len(w) > 3]
+def _is_title_case(words: tuple[tuple[str, int], ...]) -> bool:
+    long_words = [w for w, _ in words if len(w) > 3]
     return bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
 
 
@@ -141,20 +169,21 @@ class Names:
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
+    in_title: tuple[str, ...]
 
 
-def names(title: str, lead: str) -> Names:
+def names(title: Words, lead: Words) -> Names:
     """The names in a title and its lead."""
-    lowered = {w.casefold() for w in _WORD.findall(f"{title} {lead}") if w[0].islower()}
+    lowered = {w.casefold() for w, _ in title.words + lead.words if w[0].islower()}
     strong: list[str] = []
     weak: list[str] = []
+    in_title: list[str] = []
     for text, headline in ((title, True), (lead, False)):
-        words = [(m.group(), m.start()) for m in _WORD.finditer(text)]
-        title_case = headline and _is_title_case([w for w, _ in words])
-        for word, start in words:
+        title_case = headline and _is_title_case(text.words)
+        for word, start in text.words:
             if not word[0].isupper():
                 continue
-            before = text[max(0, start - 3) : start].rstrip()
+            before = text.text[max(0, start - 3) : start].rstrip()
             explained = title_case or not before or before[-1] in ".!?:;\"'\u201c"
             if explained and not word.isupper():
                 if word.casefold() in lowered:
@@ -162,11 +191,13 @@ def names(title: str, lead: str) -> Names:
                 _add_name(word, weak)
             else:
                 _add_name(word, strong)
-    return Names(tuple(strong), tuple(n for n in weak if n not in strong))
+            if headline:
+                _add_name(word, in_title)
+    return Names(tuple(strong), tuple(n for n in weak if n not in strong), tuple(in_title))
 
 
 def _add_name(word: str, into: list[str]) -> None:
-    for part in tokens(fold(word)):
+    for part in word_tokens(word):
         if part not in _NOT_NAMES and not part.isdigit() and part not in into:
             into.append(part)
 
@@ -193,7 +224,7 @@ def _country_words() -> tuple[frozenset[str], frozenset[str]]:
     for country in pycountry.countries:
         for name in (country.name, getattr(country, "common_name", None)):
             if name:
-                words.update(tokens(fold(name)))
+                words.update(tokens(name))
     stems = {w[:-1] if len(w) > 4 and w[-1] in "aeiouy" else w for w in words}
     return frozenset(words), frozenset(s for s in stems if len(s) >= 4)
 

@@ -1,0 +1,404 @@
+"""Story assignment bench: quality on the labelled set, speed with 100,000 stories indexed.
+
+    .venv/bin/python bench/stories_bench.py            # quality table + speed (about a minute)
+    .venv/bin/python bench/stories_bench.py --quality  # quality only
+
+Quality: items of tests/data/stories_labelled.jsonl go through `process()` in time order with a
+`MemoryStoryIndex`; "same story" is scored pairwise against the labelled groups. The label's
+`primary` stands in for the geo tagger's primary country (absent = unknown).
+Speed: a synthetic news-like stream (templates × places × names × numbers) fills the index with
+100,000 stories, then a further stream is timed through fingerprint + process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from monitor import stories_minhash as mh  # noqa: E402
+from monitor.stories import (  # noqa: E402
+    DEFAULT_MODEL,
+    LEAD_WORDS,
+    MemoryStoryIndex,
+    StoryModel,
+    fingerprint,
+    process,
+)
+from monitor.stories_text import strip_boilerplate, tokens  # noqa: E402
+
+LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories_labelled.jsonl"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    id: str
+    group: str
+    published: datetime
+    title: str
+    summary: str
+    primary: str | None
+    split: str = "dev"
+
+
+@dataclass(frozen=True)
+class Quality:
+    precision: float
+    recall: float
+    stories: int
+    wrong_pairs: tuple[tuple[str, str], ...]
+    missed_pairs: tuple[tuple[str, str], ...]
+
+
+def load_labelled(path: Path = LABELLED) -> list[Labelled]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    items = [
+        Labelled(
+            r["id"], r["group"], datetime.fromisoformat(r["published"]), r["title"],
+            r["summary"], r.get("primary"), r.get("split", "dev"),
+        )
+        for r in rows
+    ]
+    return sorted(items, key=lambda i: (i.published, i.id))
+
+
+def assign_all(items: Sequence[Labelled], model: StoryModel = DEFAULT_MODEL) -> dict[str, int]:
+    """Item id → story id, assigning in time order."""
+    index = MemoryStoryIndex()
+    out: dict[str, int] = {}
+    for item in items:
+        fp = fingerprint(item.title, item.summary, model)
+        result = process(index, fp, item.published, item.primary, index.next_id, model=model)
+        assert result.story_id is not None
+        out[item.id] = result.story_id
+    return out
+
+
+def pairwise(items: Sequence[Labelled], stories: dict[str, int]) -> Quality:
+    tp = fp = fn = 0
+    wrong: list[tuple[str, str]] = []
+    missed: list[tuple[str, str]] = []
+    for a, b in itertools.combinations(items, 2):
+        same_label = a.group == b.group
+        same_story = stories[a.id] == stories[b.id]
+        tp += same_label and same_story
+        if same_story and not same_label:
+            fp += 1
+            wrong.append((a.id, b.id))
+        if same_label and not same_story:
+            fn += 1
+            missed.append((a.id, b.id))
+    return Quality(
+        precision=tp / (tp + fp) if tp + fp else 1.0,
+        recall=tp / (tp + fn) if tp + fn else 1.0,
+        stories=len(set(stories.values())),
+        wrong_pairs=tuple(wrong),
+        missed_pairs=tuple(missed),
+    )
+
+
+def evaluate(
+    model: StoryModel = DEFAULT_MODEL, path: Path = LABELLED, split: str | None = None
+) -> Quality:
+    """Assign every item; score the pairs of one split (None: all items)."""
+    items = load_labelled(path)
+    stories = assign_all(items, model)
+    return pairwise([i for i in items if split in (None, i.split)], stories)
+
+
+# ---------------------------------------------------------------------------------------------
+# model comparison
+
+
+VARIANTS: dict[str, StoryModel] = {
+    "default": DEFAULT_MODEL,
+    "near-duplicate path only": replace(DEFAULT_MODEL, overlap_threshold=9.0),
+    "near-duplicate only, dup 0.3": replace(
+        DEFAULT_MODEL, overlap_threshold=9.0, dup_threshold=0.3
+    ),
+    "near-duplicate only, dup 0.5": replace(
+        DEFAULT_MODEL, overlap_threshold=9.0, dup_threshold=0.5
+    ),
+    "word unigrams (shingle 1)": replace(DEFAULT_MODEL, shingle_size=1),
+    "word trigrams (shingle 3)": replace(DEFAULT_MODEL, shingle_size=3),
+    "16 bands of 2 bins (32 keys)": replace(DEFAULT_MODEL, bands=16),
+    "8 bands of 4 bins": replace(DEFAULT_MODEL, band_rows=4),
+    "dup threshold 0.3": replace(DEFAULT_MODEL, dup_threshold=0.3),
+    "dup threshold 0.5": replace(DEFAULT_MODEL, dup_threshold=0.5),
+    "overlap threshold 0.10": replace(DEFAULT_MODEL, overlap_threshold=0.10),
+    "overlap threshold 0.25": replace(DEFAULT_MODEL, overlap_threshold=0.25),
+    "no time ramp": replace(DEFAULT_MODEL, overlap_per_day=0.0, dup_per_day=0.0),
+    "same-event path only": replace(DEFAULT_MODEL, dup_threshold=9.0),
+    "min evidence 1": replace(DEFAULT_MODEL, min_evidence=1),
+    "min evidence 3": replace(DEFAULT_MODEL, min_evidence=3, solo_overlap=9.0),
+    "pairs of 8 key terms (28 keys)": replace(DEFAULT_MODEL, term_key_limit=8),
+    "pairs of 4 key terms (6 keys)": replace(DEFAULT_MODEL, term_key_limit=4),
+    "no name keys": replace(DEFAULT_MODEL, name_key_limit=0),
+    "16 bins": replace(DEFAULT_MODEL, num_bins=16),
+}
+
+
+def quality_table() -> list[str]:
+    lines = [
+        "| variant | P dev | R dev | P holdout | R holdout | P all | R all | stories |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    items = load_labelled()
+    for name, model in VARIANTS.items():
+        stories = assign_all(items, model)
+        cells = [name]
+        for split in ("dev", "holdout", None):
+            q = pairwise([i for i in items if split in (None, i.split)], stories)
+            cells += [f"{q.precision:.3f}", f"{q.recall:.3f}"]
+        cells.append(str(len(set(stories.values()))))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# near-duplicate score: MinHash vs exact Jaccard vs SimHash, on pairs within 72 h
+
+
+def simhash64(items: Iterable[str]) -> int:
+    """Charikar's SimHash over the same shingles (the alternative we measured against)."""
+    weights = [0] * 64
+    for item in items:
+        h = mh.hash32(item) | mh.hash32(item + "#") << 32
+        for bit in range(64):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+
+
+def _shingle_sets(items: Sequence[Labelled], size: int) -> dict[str, set[str]]:
+    out = {}
+    for item in items:
+        toks = tokens(strip_boilerplate(item.title).text)
+        lead = " ".join(strip_boilerplate(item.summary).text.split()[:LEAD_WORDS])
+        out[item.id] = mh.shingles(toks + tokens(lead), size)
+    return out
+
+
+def _recall_at_precision(scored: list[tuple[float, bool]], floor: float) -> tuple[float, float]:
+    """The lowest threshold whose precision stays ≥ floor, and the recall there."""
+    positives = sum(same for _, same in scored) or 1
+    best = (1.0, 0.0)
+    tp = fp = 0
+    for score, same in sorted(scored, reverse=True):
+        tp += same
+        fp += not same
+        if tp / (tp + fp) >= floor:
+            best = (score, tp / positives)
+    return best
+
+
+def near_duplicate_table(floor: float = 0.99) -> list[str]:
+    items = load_labelled()
+    sets = _shingle_sets(items, DEFAULT_MODEL.shingle_size)
+    scorers: dict[str, tuple[Callable[[set[str]], object], Callable[[Any, Any], float]]] = {
+        "exact Jaccard (reference)": (lambda s: s, lambda a, b: len(a & b) / (len(a | b) or 1)),
+        "MinHash, 32 bins (OPH)": (lambda s: mh.signature(s, 32), mh.similarity),
+        "MinHash, 64 bins (OPH)": (lambda s: mh.signature(s, 64), mh.similarity),
+        "SimHash, 64 bits": (simhash64, lambda a, b: 1 - bin(a ^ b).count("1") / 64),
+    }
+    lines = [
+        f"| score | µs per item | threshold at P≥{floor} | pair recall there |",
+        "|---|---|---|---|",
+    ]
+    for name, (make, compare) in scorers.items():
+        started = time.perf_counter()
+        sigs = {k: make(v) for k, v in sets.items()}
+        per_item = (time.perf_counter() - started) / len(sets) * 1e6
+        scored = [
+            (compare(sigs[a.id], sigs[b.id]), a.group == b.group)
+            for a, b in itertools.combinations(items, 2)
+            if abs((a.published - b.published).total_seconds()) <= 72 * 3600
+        ]
+        threshold, recall = _recall_at_precision(scored, floor)
+        lines.append(f"| {name} | {per_item:.1f} | {threshold:.2f} | {recall:.3f} |")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# speed: a synthetic news-like stream against an index holding 100,000 stories
+
+_SYLLABLES = "ka ru mi to sa la ne bo di ha ya zu ri ko an el or ma ti ba su go".split()
+_TEMPLATES = [
+    ("{Event} in {place} kills {n}", "A {event} hit the {place} district of {region} on {day}, "
+     "killing {n} people and wounding {m}, {org} officials said."),
+    ("{n} dead after {event} hits {place}", "At least {n} people were killed when a {event} struck "
+     "{place} in {region}, {person} of the {org} told reporters on {day}."),
+    ("{place} {event}: toll rises to {n}", "The number of people killed in the {event} in {place} "
+     "rose to {n} on {day}, with {m} injured, according to {person}."),
+    ("{Person} visits {place} after {event}", "{person} travelled to {place} in {region} on {day} "
+     "to meet families of the {n} victims of the {event}, the {org} said."),
+]
+_EVENTS = "bombing flood fire earthquake landslide shooting storm explosion riot crash".split()
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+
+def _pseudo_names(rng: random.Random, count: int, parts: int) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        names.add("".join(rng.choice(_SYLLABLES) for _ in range(parts)).capitalize())
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class _Event:
+    place: str
+    region: str
+    person: str
+    org: str
+    event: str
+    n: int
+    m: int
+    day: str
+    country: str
+
+
+def _render(ev: _Event, variant: int, n: int | None = None) -> tuple[str, str]:
+    title, summary = _TEMPLATES[variant % len(_TEMPLATES)]
+    slots = {
+        "place": ev.place, "region": ev.region, "person": ev.person, "org": ev.org,
+        "event": ev.event, "Event": ev.event.capitalize(), "Person": ev.person,
+        "n": str(ev.n if n is None else n), "m": str(ev.m), "day": ev.day,
+    }
+    return title.format(**slots), summary.format(**slots)
+
+
+class SyntheticNews:
+    """Random events over a vocabulary of made-up places, people and organisations."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.places = _pseudo_names(self.rng, 6000, 3)
+        self.regions = _pseudo_names(self.rng, 300, 2)
+        first, last = _pseudo_names(self.rng, 300, 2), _pseudo_names(self.rng, 3000, 3)
+        self.people = [f"{self.rng.choice(first)} {name}" for name in last]
+        self.orgs = [f"{n} Agency" for n in _pseudo_names(self.rng, 500, 3)]
+        self.countries = [f"{a}{b}" for a in "ABCDEFGH" for b in "KLMNPQRS"]
+
+    def event(self) -> _Event:
+        r = self.rng
+        return _Event(
+            r.choice(self.places), r.choice(self.regions), r.choice(self.people),
+            r.choice(self.orgs), r.choice(_EVENTS), r.randint(2, 400), r.randint(2, 400),
+            r.choice(_DAYS), r.choice(self.countries),
+        )
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def speed(stages: Sequence[int] = (10_000, 50_000, 100_000), probes: int = 10_000) -> list[str]:
+    """Fill the index in stages; at each stage time `probes` further items through it."""
+    news = SyntheticNews()
+    index = MemoryStoryIndex()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    step = timedelta(seconds=48 * 3600 / stages[-1])  # all stories stay inside the 72 h window
+    stored: list[tuple[_Event, datetime]] = []
+    lines = [
+        "| stories in index | fill items/s (wall) | RSS MiB | assign only items/s (CPU) "
+        "| fingerprint + assign items/s (CPU) | candidates mean / p99 "
+        "| joined: rewrites · updates · new events |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for target in stages:
+        started = time.perf_counter()
+        count = target - len(stored)
+        for _ in range(count):
+            ev, at = news.event(), start + step * len(stored)
+            stored.append((ev, at))
+            process(index, fingerprint(*_render(ev, 0)), at, ev.country, index.next_id)
+        fill = count / (time.perf_counter() - started)
+        lines.append(_probe_row(news, index, stored, probes, fill, start + step * len(stored)))
+    return lines
+
+
+def _probe_row(
+    news: SyntheticNews,
+    index: MemoryStoryIndex,
+    stored: list[tuple[_Event, datetime]],
+    probes: int,
+    fill: float,
+    now: datetime,
+) -> str:
+    """Time `probes` items through process() (fingerprints made beforehand), then another
+    `probes` fresh items through fingerprint() + process()."""
+    stream = _probe_stream(news, stored, probes, now)
+    fps = [
+        (fingerprint(title, summary), country, at, kind)
+        for title, summary, country, at, kind in stream
+    ]
+    counts = sorted(
+        len(index.candidates(fp.band_keys, at - timedelta(hours=72))) for fp, _, at, _ in fps
+    )
+    joined = {"rewrite": 0, "update": 0, "new": 0}
+    kinds = {k: sum(1 for *_, kind in stream if kind == k) for k in joined}
+    started = time.process_time()
+    for fp, country, at, kind in fps:
+        joined[kind] += not process(index, fp, at, country, index.next_id).new
+    assign_rate = probes / (time.process_time() - started)
+    fresh = _probe_stream(news, stored, probes, now)
+    started = time.process_time()
+    for title, summary, country, at, _ in fresh:
+        process(index, fingerprint(title, summary), at, country, index.next_id)
+    full_rate = probes / (time.process_time() - started)
+    return (
+        f"| {len(index):,} | {fill:,.0f} | {_rss_mib():,.0f} | **{assign_rate:,.0f}** "
+        f"| {full_rate:,.0f} | {sum(counts) / len(counts):.1f} / {counts[len(counts) * 99 // 100]} "
+        f"| {joined['rewrite'] / kinds['rewrite']:.0%} · {joined['update'] / kinds['update']:.0%} "
+        f"· {joined['new'] / kinds['new']:.1%} |"
+    )
+
+
+def _probe_stream(
+    news: SyntheticNews, stored: list[tuple[_Event, datetime]], count: int, now: datetime
+) -> list[tuple[str, str, str, datetime, str]]:
+    """40 % rewrites of stored events and 10 % updates (a new number), each within 6 h of the
+    original; 50 % new events."""
+    rng = news.rng
+    out = []
+    for _ in range(count):
+        roll = rng.random()
+        ev, at = rng.choice(stored)
+        later = at + timedelta(seconds=rng.uniform(0, 6 * 3600))
+        if roll < 0.4:
+            out.append((*_render(ev, rng.randint(1, 3)), ev.country, later, "rewrite"))
+        elif roll < 0.5:
+            out.append((*_render(ev, 2, n=ev.n + rng.randint(1, 9)), ev.country, later, "update"))
+        else:
+            ev = news.event()
+            out.append((*_render(ev, 0), ev.country, now, "new"))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quality", action="store_true", help="quality tables only")
+    parser.add_argument("--stored", type=int, default=100_000, help="stories in the index")
+    args = parser.parse_args()
+    print("## Quality (pairwise, labelled set)\n")
+    print("\n".join(quality_table()))
+    print("\n## Near-duplicate score alone\n")
+    print("\n".join(near_duplicate_table()))
+    if not args.quality:
+        print("\n## Speed\n")
+        stages = [n for n in (10_000, 50_000) if n < args.stored] + [args.stored]
+        print("\n".join(speed(stages)))
+
+
+if __name__ == "__main__":
+    main()
