@@ -304,3 +304,116 @@ class DigestMatch:
 
     match: StoredMatch
     alerted: bool
+
+
+# Review in the web UI ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox and `/api/matches` narrow matches by; None means "any".
+
+    `region`: the primary country or any listed region; `text`: a case-insensitive substring of
+    the title or summary; `since`/`until`: matched at, half-open.
+    """
+
+    rule: str | None = None
+    region: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One story (or a story-less item) of the inbox: its matches, newest first."""
+
+    story_id: int | None
+    matches: tuple[StoredMatch, ...]
+    outlets: int
+
+    @property
+    def lead(self) -> StoredMatch:
+        return self.matches[0]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.rule for m in self.matches))
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.status for m in self.matches))
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of inbox rows, how many rows match in all, and matches per status (the status
+    filter itself left out, so the counts show what each status tab holds)."""
+
+    rows: tuple[InboxRow, ...]
+    total: int
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class MatchPage:
+    matches: tuple[StoredMatch, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class MatchDetail:
+    """A stored match with the spans of its terms, for highlighting."""
+
+    match: StoredMatch
+    hits: tuple[TermHit, ...]
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A stored item (one outlet's copy) with its id and the matches it has."""
+
+    id: int
+    item: Item
+    matches: tuple[MatchDetail, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who changed what, when: one row of the `audit` table."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """A story with every outlet's copy (oldest first) and the triage history of its matches.
+    `story` is None for an item that belongs to no story (then `copies` holds just that item)."""
+
+    story: StoredStory | None
+    copies: tuple[StoredItem, ...]
+    audit: tuple[AuditEntry, ...]
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Totals read at scrape time for /metrics."""
+
+    cycles: int
+    feeds_polled: int
+    poll_errors: int
+    items: int
+    matches: int
+    alerts_sent: int
+    alerts_failed: int
+    outbox_pending: int
+    last_cycle_s: float | None
+    feeds_failing: int

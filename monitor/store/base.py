@@ -15,17 +15,24 @@ from typing import Protocol
 
 from monitor.config import FeedConfig
 from monitor.types import (
+    AuditEntry,
     CycleStats,
     DigestMatch,
     DigestRun,
     Feed,
     FeedResult,
+    InboxFilter,
+    InboxPage,
     Item,
+    MatchDetail,
+    MatchPage,
     OutboxMessage,
     OutboxRow,
     SentAlert,
     StoredMatch,
     StoredStory,
+    StoreStats,
+    StoryDetail,
 )
 
 
@@ -139,3 +146,50 @@ class Store(Protocol):
 
     def digest_matches(self, since: datetime, until: datetime) -> list[DigestMatch]:
         """Matches with since <= matched_at < until, flagged when an alert was queued."""
+
+    # web review -------------------------------------------------------
+    def inbox(self, f: InboxFilter, limit: int = 50, offset: int = 0) -> InboxPage:
+        """Matches grouped by story (a story-less item is its own row), newest row first."""
+
+    def search_matches(self, f: InboxFilter, limit: int = 50, offset: int = 0) -> MatchPage:
+        """Matches one by one, newest first, with the total for pagination."""
+
+    def match_detail(self, match_id: int) -> MatchDetail | None: ...
+
+    def story_detail(self, story_id: int) -> StoryDetail | None:
+        """The story, every outlet's copy with its matches, and their triage history."""
+
+    def item_detail(self, item_id: int) -> StoryDetail | None:
+        """The same for an item outside any story."""
+
+    def set_match_status(
+        self,
+        ids: Sequence[int],
+        status: str | None,
+        note: str | None,
+        actor: str,
+        now: datetime,
+    ) -> int:
+        """Set status and/or note; in the same transaction one `audit` row per match changed.
+        Returns how many changed (unknown ids and no-op changes are skipped)."""
+
+    def audit_for(self, entity: str, entity_ids: Sequence[str]) -> list[AuditEntry]:
+        """Oldest first."""
+
+    def recent_audit(self, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+
+    def request_poll(self, feed_id: int, actor: str, now: datetime) -> bool:
+        """Make a feed due now (audited); the worker polls it on its next tick."""
+
+    def rule_hit_counts(self, now: datetime) -> dict[str, tuple[int, int, int]]:
+        """Rule name → matches in the last 1, 7 and 30 days."""
+
+    def country_counts(self, since: datetime) -> dict[str, int]:
+        """Primary country → matches since `since`."""
+
+    def daily_counts(self, since: datetime, by: str) -> dict[str, dict[str, int]]:
+        """`by` "rule" or "country" → {UTC day "YYYY-MM-DD" → matches}."""
+
+    def stats(self) -> StoreStats:
+        """Totals for /metrics."""

@@ -28,6 +28,7 @@ from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
+from monitor.store.sqlite_web import WebQueries
 from monitor.types import (
     CycleStats,
     DigestMatch,
@@ -78,7 +79,7 @@ def connect(path: Path) -> Database:
     return db
 
 
-class SqliteStore:
+class SqliteStore(WebQueries):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path)
