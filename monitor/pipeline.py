@@ -2,18 +2,26 @@
 
     store.claim_due_feeds(now)            lease rows (owner, until, token)
      └► fetcher.fetch(feed)               httpx; conditional GET; capped; never raises for the feed
-         └► parse_feed(body, headers)     bytes → [Entry], normalised and sanitised
-             └► store.seen_keys()         drop entries already stored
-                 └► enrich(entry)         geo tags (places, countries, primary)
+         └► read_feed(body, headers)      bytes → entries identified (keys, dates)
+             └► store.seen_keys()         only unseen entries are summarised and sanitised
+                 └► enrich(entry)         geo tags (places, countries, primary); story
+                                          fingerprint → store.assign_story() (its own short,
+                                          serialised transaction: see below)
                      └► rules.match(item) → [Match] with terms and spans
                          └► store.complete_feed(FeedResult)
-                              ONE transaction: items, matches, feed state, outbox rows
-                              (feed health; alerts for urgent matches, notify.alerts) —
+                              ONE transaction: items, matches, story links, feed state, outbox
+                              rows (feed health; one alert per story, rule and recipient) —
                               fenced by the lease token (lease lost ⇒ nothing written)
+
+Story assignment is the one write before the fenced completion: it must be serialised across
+every feed and worker so that the same story from three outlets, polled together, lands in one
+story — and the alert's dedupe key needs the story id. A story started by a poll whose lease is
+then lost has no items and is never shown; its next copy joins it.
 
 A failing feed is data: its error is stored on the feed and the cycle goes on. Any other
 exception is a bug: logged at critical and re-raised. This module decides nothing itself —
-`feed_state` decides schedules and errors, `parse`/`geo`/`match` turn bytes into matches.
+`feed_state` decides schedules and errors, `parse`/`geo`/`stories`/`match` turn bytes into
+matches, `notify.alerts` decides the alert rows.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from monitor import feed_health, feed_state, schedule
+from monitor import feed_health, feed_state, schedule, stories
 from monitor.config import Settings
 from monitor.errors import ParseError
 from monitor.fetch import Fetcher
@@ -202,7 +210,17 @@ def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime)
         summary_html=entry.summary_html,
         geo=ctx.tagger.tag(entry.summary, entry.title),
     )
-    return NewItem(item, tuple(ctx.rules.match(item)))
+    fp = stories.fingerprint(item.title, item.summary)
+    story = ctx.store.assign_story(fp, min(item.published_at or now, now), item.geo.primary)
+    return NewItem(item, tuple(ctx.rules.match(item)), story.story_id, story.updated)
+
+
+def _story_key(new: NewItem) -> str:
+    return f"story:{new.story_id}" if new.story_id else alerts.item_story_key(new)
+
+
+def _story_updated(new: NewItem) -> bool:
+    return new.story_updated
 
 
 def _result(
@@ -233,6 +251,6 @@ def _result(
         host_backoff_until=outcome.host_backoff_until,
         outbox=(
             *feed_health.health_report(feed, health, outcome, now, settings.email.admin),
-            *alerts.for_new_items(items, settings, now),
+            *alerts.for_new_items(items, settings, now, _story_key, _story_updated),
         ),
     )

@@ -157,10 +157,12 @@ class Match:
 
 @dataclass(frozen=True)
 class NewItem:
-    """An item to store with the rules it matched."""
+    """An item to store with the rules it matched and the story it was assigned to."""
 
     item: Item
     matches: tuple[Match, ...] = ()
+    story_id: int | None = None
+    story_updated: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from monitor.config import FeedConfig
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
 from monitor.types import (
     AuditEntry,
     CycleStats,
@@ -97,6 +98,17 @@ class Store(Protocol):
         self, since: datetime | None = None, region: str | None = None
     ) -> list[StoredStory]:
         """Newest (last seen) first. `since` by last seen time; `region` is the primary country."""
+
+    def assign_story(
+        self,
+        fp: Fingerprint,
+        item_time: datetime,
+        primary_country: str | None,
+        window_s: float = STORY_WINDOW_S,
+    ) -> Assignment:
+        """Join the item to a story or start one (`monitor.stories.process` over the persisted
+        index), in its own short transaction serialised with every other assignment, so items
+        arriving together — several outlets in one cycle, several workers — see each other."""
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

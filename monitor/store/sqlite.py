@@ -28,7 +28,9 @@ from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
+from monitor.store.sqlite_stories import SqliteStoryIndex
 from monitor.store.sqlite_web import WebQueries
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, process
 from monitor.types import (
     CycleStats,
     DigestMatch,
@@ -229,6 +231,18 @@ class SqliteStore(WebQueries):
         self, since: datetime | None = None, region: str | None = None
     ) -> list[StoredStory]:
         return review.list_stories(self._query, since, region)
+
+    def assign_story(
+        self,
+        fp: Fingerprint,
+        item_time: datetime,
+        primary_country: str | None,
+        window_s: float = STORY_WINDOW_S,
+    ) -> Assignment:
+        with self._write() as conn:
+            index = SqliteStoryIndex(conn)
+            return process(index, fp, item_time, primary_country, index.new_story_id,
+                           window_s=window_s)  # fmt: skip
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

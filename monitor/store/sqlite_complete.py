@@ -131,7 +131,7 @@ def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> b
     if cur.rowcount != 1 or cur.lastrowid is None:
         return False
     item_id = cur.lastrowid
-    _assign_story(conn, item_id, item, result.checked_at)
+    _link_story(conn, item_id, new, result.checked_at)
     matched_at = ts(result.checked_at)
     conn.executemany(
         _INSERT_MATCH,
@@ -144,12 +144,25 @@ def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> b
     return True
 
 
-def _assign_story(conn: sqlite3.Connection, item_id: int, item: Item, seen_at: datetime) -> None:
-    """Every new item starts its own story until near-duplicate grouping replaces this."""
+def _link_story(conn: sqlite3.Connection, item_id: int, new: NewItem, seen_at: datetime) -> None:
+    """Attach the item to the story the poll assigned it (`Store.assign_story`); an item that
+    came without one starts its own. Outlets are the distinct feeds among the story's items."""
+    story_id = new.story_id or _own_story(conn, new.item, seen_at)
+    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+    conn.execute(
+        "UPDATE stories SET outlet_count = "
+        "(SELECT COUNT(DISTINCT feed_id) FROM items WHERE story_id = :story), "
+        "updated = updated OR :updated WHERE id = :story",
+        {"story": story_id, "updated": new.story_updated},
+    )
+
+
+def _own_story(conn: sqlite3.Connection, item: Item, seen_at: datetime) -> int:
     seen = ts(seen_at)
     cur = conn.execute(
         "INSERT INTO stories (title, first_seen_at, last_seen_at, primary_country, outlet_count) "
         "VALUES (?, ?, ?, ?, 1)",
         (item.title, seen, seen, item.geo.primary),
     )
-    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (cur.lastrowid, item_id))
+    assert cur.lastrowid is not None
+    return cur.lastrowid

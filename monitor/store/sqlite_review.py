@@ -116,7 +116,7 @@ def _where(conditions: Sequence[str]) -> str:
 
 
 def list_stories(query: Query, since: datetime | None, region: str | None) -> list[StoredStory]:
-    where: list[str] = []
+    where: list[str] = ["outlet_count > 0"]  # a story whose only poll lost its lease has no items
     params: list[Any] = []
     if since is not None:
         where.append("last_seen_at >= ?")

@@ -186,6 +186,18 @@ def _initial(db: Database) -> None:
         db.execute(ddl)
 
 
+@MIGRATIONS(name="0002_story_index")
+def _story_index(db: Database) -> None:
+    """Story candidates by LSH band / key term, so assignment never scans items."""
+    db.execute(
+        "CREATE TABLE story_bands (band_key TEXT NOT NULL, "
+        "story_id INTEGER NOT NULL REFERENCES stories(id), last_seen_at TEXT NOT NULL, "
+        "PRIMARY KEY (band_key, story_id))"
+    )
+    db.execute("CREATE INDEX story_bands_recent ON story_bands (band_key, last_seen_at)")
+    db.execute("CREATE INDEX outbox_sent ON outbox (kind, sent_at)")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending step; each runs in its own transaction (a no-op when up to date)."""
     MIGRATIONS.apply(db)

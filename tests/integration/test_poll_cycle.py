@@ -146,3 +146,33 @@ def test_a_completion_after_the_lease_was_lost_writes_nothing(
 
     assert asyncio.run(late_poll()) is False
     assert store.list_matches() == [] and theirs.lease_token != mine.lease_token
+
+
+def test_three_outlets_polled_together_form_one_story_and_one_alert(
+    tmp_path: Path, store: Store, feed_server: FeedServer
+) -> None:
+    copies = {
+        "/am.xml": ("am-1", "Rockets target Baghdad's Green Zone, U.S. Embassy defence fires",
+                    "BAGHDAD (AM) - Rockets struck Baghdad's Green Zone near the U.S. Embassy "
+                    "late on Sunday and the embassy's C-RAM defence system fired, sources said."),
+        "/gulf.xml": ("g-1", "US embassy in Baghdad activates air defences as rockets hit",
+                      "The C-RAM system at the U.S. Embassy in Baghdad fired late on Sunday as "
+                      "rockets struck the Green Zone, security sources said."),
+        "/euro.xml": ("e-1", "Iraq: several rockets fall on the Green Zone of Baghdad",
+                      "Several rockets fell on Sunday evening on the Green Zone of Baghdad, near "
+                      "the American embassy, whose C-RAM defence system was activated."),
+    }  # fmt: skip
+    for path, entry in copies.items():
+        feed_server.routes[path] = Route(body=rss([entry]))
+    feeds = [FeedConfig(url=feed_server.url(p), name=p.strip("/.xml")) for p in copies]
+    clock = Clock()
+
+    poll(make_settings(tmp_path, feeds), store, clock)
+
+    matches = store.list_matches()
+    assert len(matches) == 3 and len({m.story_id for m in matches}) == 1
+    assert all(m.story_outlets == 3 for m in matches)
+    [story] = store.list_stories()
+    assert story.outlet_count == 3
+    alerts = [row for row in store.list_outbox() if row.kind == "alert"]
+    assert len(alerts) == 1 and alerts[0].recipient == "duty@example.org"

@@ -1,0 +1,107 @@
+"""Story assignment through the store: the persisted index, outlets, updates, the window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import FeedConfig
+from monitor.store import open_store
+from monitor.store.base import Store
+from monitor.stories import fingerprint
+from monitor.types import FeedResult, Item, NewItem
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+WIRE = (
+    "Rockets hit Baghdad's Green Zone near U.S. Embassy",
+    "BAGHDAD (AM) - Two rockets struck the Green Zone near the U.S. Embassy on Sunday, "
+    "security sources said, as the C-RAM air defence system fired.",
+)
+REWRITE = (
+    "US embassy in Baghdad activates air defences as rockets hit Green Zone",
+    "Air defences at the U.S. Embassy in Baghdad fired on Sunday as two rockets struck the "
+    "heavily fortified Green Zone, according to security sources.",
+)
+UPDATE = (
+    "UPDATE 1-Rockets hit Baghdad's Green Zone near U.S. Embassy, 3 wounded",
+    "BAGHDAD (AM) - Two rockets struck the Green Zone near the U.S. Embassy on Sunday, wounding "
+    "3 guards, security sources said, as the C-RAM air defence system fired.",
+)
+OTHER = (
+    "Kenya's parliament passes finance bill after heated debate",
+    "NAIROBI - Kenyan lawmakers approved the finance bill on Tuesday after a long session.",
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store("sqlite:///stories.db", tmp_path)
+    s.migrate()
+    s.sync_feeds([FeedConfig(url=f"https://{n}.example/rss", name=n) for n in "ABC"], T0)
+    yield s
+    s.close()
+
+
+def assign(store: Store, text: tuple[str, str], at: datetime = T0, primary: str = "IQ") -> int:
+    result = store.assign_story(fingerprint(*text), at, primary)
+    assert result.story_id is not None
+    return result.story_id
+
+
+def store_item(store: Store, feed_name: str, key: str, text: tuple[str, str], story: int) -> None:
+    [feed] = store.claim_due_feeds(T0, "w", 60, 1, urls=(f"https://{feed_name}.example/rss",))
+    item = Item(key=key, feed_id=feed.id, source=feed.name, title=text[0], summary=text[1])
+    done = FeedResult(
+        feed_id=feed.id, lease_token=feed.lease_token or "", checked_at=T0,
+        next_check_at=T0 + timedelta(hours=1), status=200, error=None, error_count=0,
+        etag=None, last_modified=None, items=(NewItem(item, (), story),),
+    )  # fmt: skip
+    assert store.complete_feed(done, "w")
+
+
+def test_two_outlets_copies_join_one_story_with_two_outlets(store: Store) -> None:
+    first = assign(store, WIRE)
+    second = assign(store, REWRITE, T0 + timedelta(minutes=30))
+    store_item(store, "A", "a1", WIRE, first)
+    store_item(store, "B", "b1", REWRITE, second)
+
+    [story] = store.list_stories()
+
+    assert first == second
+    assert story.outlet_count == 2 and set(story.outlets) == {"A", "B"}
+
+
+def test_an_unrelated_item_starts_its_own_story(store: Store) -> None:
+    assert assign(store, WIRE) != assign(store, OTHER, primary="KE")
+
+
+def test_the_same_text_after_the_window_starts_a_new_story(store: Store) -> None:
+    first = assign(store, WIRE)
+
+    assert assign(store, WIRE, T0 + timedelta(days=4)) != first
+
+
+def test_an_update_with_new_numbers_is_flagged(store: Store) -> None:
+    first = assign(store, WIRE)
+
+    update = store.assign_story(fingerprint(*UPDATE), T0 + timedelta(hours=1), "IQ")
+
+    assert update.story_id == first and update.updated
+
+
+def test_a_story_whose_poll_lost_its_lease_is_not_listed(store: Store) -> None:
+    assign(store, WIRE)
+
+    assert store.list_stories() == []
+
+
+def test_story_state_survives_reopening_the_store(tmp_path: Path, store: Store) -> None:
+    first = assign(store, WIRE)
+    store.close()
+    again = open_store("sqlite:///stories.db", tmp_path)
+
+    assert again.assign_story(fingerprint(*REWRITE), T0, "IQ").story_id == first
+    again.close()
