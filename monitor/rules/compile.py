@@ -9,7 +9,9 @@ are never evaluated, which is what keeps matching independent of the number of r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
@@ -80,6 +82,11 @@ class Matcher:
 
     @classmethod
     def build(cls, queries: Sequence[Node]) -> Matcher:
+        with _gc_paused():
+            return cls._build(queries)
+
+    @classmethod
+    def _build(cls, queries: Sequence[Node]) -> Matcher:
         patterns = Patterns()
         used = {leaf.field for q in queries for leaf in leaves(q) if leaf.field}
         fields = DEFAULT_FIELDS + tuple(f for f in QUERY_FIELDS[2:] if f in used)
@@ -112,6 +119,20 @@ class Matcher:
 
     def field_index(self, name: str) -> int:
         return self.fields.index(name)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building allocates ~100 long-lived objects per rule; the cyclic collector would
+    re-traverse them again and again (half the build time at 10,000 rules). Nothing built
+    here forms garbage cycles, so collection can wait until the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _NoPatterns:

@@ -8,6 +8,7 @@ carrying the 0-based character position in the query.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -40,8 +41,12 @@ _UNSUPPORTED = {
 _Run = list[tuple[Any, str]]
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_query(query: str) -> Node:
-    """Parse a rule query; raises RuleError(message, position, query) for any bad rule."""
+    """Parse a rule query; raises RuleError(message, position, query) for any bad rule.
+
+    Cached: a service validates its rules and then builds them, and the AST is immutable.
+    """
     from luqum.exceptions import ParseError
     from luqum.thread import parse as luqum_parse  # PLY's lexer state is not thread-safe
 
