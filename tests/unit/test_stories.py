@@ -1,0 +1,317 @@
+"""Story fingerprints and assignment: merges, hard negatives, updates, the window, labelled set."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.stories import (
+    Assignment,
+    Fingerprint,
+    MemoryStoryIndex,
+    fingerprint,
+    merge,
+    new_candidate,
+    process,
+)
+from monitor.stories_text import Words, fold, is_generic_name, names, strip_boilerplate
+
+T0 = datetime(2026, 1, 3, 19, 30, tzinfo=UTC)
+LABELLED = Path(__file__).resolve().parents[1] / "data" / "stories_labelled.jsonl"
+
+GREEN_ZONE = [
+    (
+        "Rockets target Baghdad's Green Zone, U.S. Embassy defence system fires",
+        "BAGHDAD (AM) - At least three rockets were fired at Baghdad's heavily fortified Green "
+        "Zone late on Saturday, setting off the C-RAM air defence system at the U.S. Embassy, two "
+        "Iraqi security officials said. There were no immediate reports of casualties.",
+    ),
+    (
+        "Iraq: several rockets fall on the Green Zone of Baghdad, near the American embassy",
+        "Several rockets fell on Saturday evening on the Green Zone of Baghdad, where are found "
+        "the government institutions and the embassy of the United States, according to a "
+        "security source. The anti-missile system C-RAM of the embassy entered into action.",
+    ),
+    (
+        "US embassy in Baghdad activates air defences as rockets hit Green Zone",
+        "Air defences at the US embassy in Baghdad were activated on Saturday night after several "
+        "rockets struck inside the Green Zone, Iraqi security sources told Gulf Broadcaster. No "
+        "group immediately claimed responsibility.",
+    ),
+]
+
+
+def run(items: Sequence[tuple[str, str, datetime, str | None]]) -> list[Assignment]:
+    """Assign (title, summary, time, primary) items in order through a fresh memory index."""
+    index = MemoryStoryIndex()
+    return [
+        process(index, fingerprint(title, summary), at, primary, index.next_id)
+        for title, summary, at, primary in items
+    ]
+
+
+def story_ids(results: Sequence[Assignment]) -> list[int | None]:
+    return [r.story_id for r in results]
+
+
+# -- merging ----------------------------------------------------------------------------------
+
+
+def test_three_outlets_green_zone_reports_join_one_story() -> None:
+    results = run([(t, s, T0 + timedelta(minutes=i), "IQ") for i, (t, s) in enumerate(GREEN_ZONE)])
+    assert results[0].new
+    assert [r.new for r in results[1:]] == [False, False]
+    assert len(set(story_ids(results))) == 1
+
+
+def test_an_unknown_primary_country_does_not_keep_a_report_apart() -> None:
+    items = [(t, s, T0, p) for (t, s), p in zip(GREEN_ZONE, ["IQ", None, "IQ"], strict=True)]
+    assert len(set(story_ids(run(items)))) == 1
+
+
+def test_a_verbatim_reprint_joins_as_a_near_duplicate_that_updates_nothing() -> None:
+    title, summary = GREEN_ZONE[0]
+    first, reprint = run([(title, summary, T0, "IQ"), (title, summary, T0, "IQ")])
+    assert reprint.story_id == first.story_id
+    assert reprint.reason == "near-duplicate"
+    assert not reprint.updated
+
+
+# -- hard negatives -----------------------------------------------------------------------------
+
+
+def test_same_place_same_attack_type_two_days_later_is_a_new_story() -> None:
+    later = (
+        "Rockets fall near Green Zone for second time this week",
+        "BAGHDAD, Nov 5 (Reuters) - Two rockets fell near Baghdad's Green Zone on Thursday "
+        "night, two days after a similar attack, hitting an empty car park on the bank of the "
+        "Tigris, police said.",
+    )
+    results = run(
+        [(t, s, T0, "IQ") for t, s in GREEN_ZONE] + [(*later, T0 + timedelta(days=2), "IQ")]
+    )
+    assert results[-1].new
+
+
+def test_same_words_about_different_countries_stay_apart() -> None:
+    pakistan = (
+        "Floods kill 23 in northern Pakistan after heavy rain",
+        "Flash floods triggered by torrential rain killed 23 people in Pakistan's Khyber "
+        "Pakhtunkhwa province over the weekend, the provincial disaster authority said.",
+    )
+    afghanistan = (
+        "Floods kill 23 in northern Afghanistan after heavy rain",
+        "Flash floods caused by heavy rain killed 23 people in Afghanistan's Baghlan province "
+        "over the weekend, a spokesman for the Taliban administration said.",
+    )
+    tagged = run([(*pakistan, T0, "PK"), (*afghanistan, T0, "AF")])
+    untagged = run([(*pakistan, T0, "PK"), (*afghanistan, T0, None)])
+    assert tagged[1].new
+    assert untagged[1].new
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            (
+                "Protesters clash with police in Basra over power cuts",
+                "Hundreds of protesters angry about electricity cuts clashed with police outside "
+                "the Basra provincial council on Wednesday, and 7 people were injured.",
+            ),
+            (
+                "Protesters clash with police in Nasiriyah over jobs",
+                "Unemployed graduates clashed with police in Nasiriyah on Wednesday as they tried "
+                "to storm the Dhi Qar governorate building, leaving 4 people injured.",
+            ),
+        ),
+        (
+            (
+                "Gunmen kidnap 30 students from school in northwest Nigeria",
+                "Gunmen stormed a boarding school in Nigeria's Kebbi state on Wednesday and "
+                "abducted 30 students, police said.",
+            ),
+            (
+                "Gunmen kidnap 20 worshippers from church in central Nigeria",
+                "Gunmen attacked a church in Nigeria's Kogi state on Wednesday evening and "
+                "abducted 20 worshippers, police said.",
+            ),
+        ),
+    ],
+)
+def test_same_kind_of_event_in_different_cities_on_the_same_day_stays_apart(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    results = run([(*first, T0, "XX"), (*second, T0 + timedelta(hours=3), "XX")])
+    assert results[1].new
+
+
+# -- updates ------------------------------------------------------------------------------------
+
+MARKET = (
+    "Car bomb kills five in Baghdad market",
+    "A car bomb exploded in a crowded market in Baghdad's Sadr City district on Monday morning, "
+    "killing five people and wounding 14, police and medical sources said.",
+)
+
+
+def test_a_rising_death_toll_is_an_update() -> None:
+    toll = (
+        "Death toll from Baghdad market car bomb rises to 9",
+        "The death toll from Monday's car bomb attack in a market in Sadr City, in eastern "
+        "Baghdad, has risen to nine, with 20 others wounded, an Iraqi police source said.",
+    )
+    results = run([(*MARKET, T0, "IQ"), (*toll, T0 + timedelta(hours=2), "IQ")])
+    assert results[1].story_id == results[0].story_id
+    assert results[1].updated
+
+
+def test_an_update_marker_is_an_update_even_without_new_numbers() -> None:
+    marked = ("UPDATE 1-" + MARKET[0], MARKET[1])
+    results = run([(*MARKET, T0, "IQ"), (*marked, T0 + timedelta(hours=1), "IQ")])
+    assert results[1].story_id == results[0].story_id
+    assert results[1].updated
+
+
+def test_a_materially_longer_lead_is_an_update() -> None:
+    longer = (
+        MARKET[0],
+        MARKET[1] + " The blast set several stalls on fire and damaged nearby shops; residents "
+        "said the market had been searched by security forces only an hour earlier, and the "
+        "interior ministry ordered an inquiry into how the car got past checkpoints.",
+    )
+    results = run([(*MARKET, T0, "IQ"), (*longer, T0 + timedelta(hours=1), "IQ")])
+    assert results[1].story_id == results[0].story_id
+    assert results[1].updated
+
+
+def test_a_rewrite_with_the_same_facts_is_not_an_update() -> None:
+    rewrite = (
+        "Car bombing at Sadr City market leaves 5 dead",
+        "A parked car packed with explosives blew up in a busy Sadr City market in eastern "
+        "Baghdad on Monday, killing five civilians and wounding 14 others, Iraqi police said.",
+    )
+    results = run([(*MARKET, T0, "IQ"), (*rewrite, T0 + timedelta(minutes=30), "IQ")])
+    assert results[1].story_id == results[0].story_id
+    assert not results[1].updated
+
+
+# -- the window ---------------------------------------------------------------------------------
+
+
+def test_the_same_text_four_days_later_starts_a_new_story() -> None:
+    results = run([(*MARKET, T0, "IQ"), (*MARKET, T0 + timedelta(days=4), "IQ")])
+    assert results[1].new
+    assert results[1].story_id != results[0].story_id
+
+
+def test_the_same_text_within_the_window_joins() -> None:
+    results = run([(*MARKET, T0, "IQ"), (*MARKET, T0 + timedelta(hours=30), "IQ")])
+    assert results[1].story_id == results[0].story_id
+
+
+# -- fingerprints and the index -------------------------------------------------------------------
+
+
+def test_wire_boilerplate_is_stripped_and_remembered_as_markers() -> None:
+    title = strip_boilerplate("UPDATE 2-Rockets hit Green Zone")
+    lead = strip_boilerplate("BAGHDAD, Nov 3 (Reuters) - At least three rockets landed.")
+    flash = strip_boilerplate("BREAKING: Explosion heard in Erbil")
+    assert (title.text, title.update_marker) == ("Rockets hit Green Zone", True)
+    assert lead.text == "At least three rockets landed."
+    assert (flash.text, flash.breaking_marker) == ("Explosion heard in Erbil", True)
+
+
+def test_folding_removes_case_accents_and_punctuation() -> None:
+    assert fold("Querétaro's ŁÓDŹ, Zürich—Straße!") == "queretaro s lodz zurich strasse"
+
+
+def test_capitals_explained_by_position_are_weak_names_and_countries_are_generic() -> None:
+    found = names(Words.of("Boeing workers end strike"), Words.of("Workers in Seattle voted."))
+    assert "seattle" in found.strong
+    assert "boeing" in found.weak
+    assert "worker" not in found.strong + found.weak
+    assert all(is_generic_name(n) for n in ("iraq", "iraqi", "ukrainian", "ministry"))
+    assert not any(is_generic_name(n) for n in ("baghdad", "quetta", "samo"))
+
+
+def test_band_keys_are_short_stable_strings() -> None:
+    fp = fingerprint(*GREEN_ZONE[0])
+    again = fingerprint(*GREEN_ZONE[0])
+    assert fp.band_keys == again.band_keys
+    assert 10 <= len(fp.band_keys) <= 40
+    assert all(isinstance(k, str) and len(k) <= 12 for k in fp.band_keys)
+
+
+def test_each_band_key_yields_only_its_newest_stories() -> None:
+    index = MemoryStoryIndex(per_key=8)
+    fp = fingerprint(*MARKET)
+    for story_id in range(1, 500):
+        index.add(new_candidate(story_id, fp, T0, "IQ"), fp.band_keys)
+    found = index.candidates(fp.band_keys, T0 - timedelta(hours=72))
+    assert sorted(c.story_id for c in found) == list(range(492, 500))
+
+
+def test_a_lookup_returns_at_most_limit_stories_those_sharing_most_keys_first() -> None:
+    index = MemoryStoryIndex(per_key=8, limit=16)
+    story = new_candidate(0, fingerprint(*MARKET), T0, "IQ")
+    for story_id in range(1, 400):
+        index.add(replace(story, story_id=story_id), [f"k{story_id % 40}"])
+    index.add(replace(story, story_id=1000), ["k1", "k2", "k3"])
+    found = index.candidates([f"k{i}" for i in range(40)], T0 - timedelta(hours=72))
+    assert len(found) == 16
+    assert found[0].story_id == 1000
+
+
+def test_the_index_skips_stories_last_seen_before_the_window() -> None:
+    index = MemoryStoryIndex()
+    fp = fingerprint(*MARKET)
+    index.add(new_candidate(1, fp, T0, "IQ"), fp.band_keys)
+    assert index.candidates(fp.band_keys, T0 + timedelta(seconds=1)) == []
+
+
+def test_a_merged_story_keeps_its_first_and_latest_members_and_widens_its_times() -> None:
+    fps: list[Fingerprint] = [fingerprint(t, s) for t, s in GREEN_ZONE] * 2
+    story = new_candidate(7, fps[0], T0, None)
+    for i, fp in enumerate(fps[1:], start=1):
+        story = merge(story, fp, T0 + timedelta(minutes=i), "IQ")
+    assert len(story.members) == 4
+    assert story.members[0].signature == fps[0].signature
+    assert (story.first_seen, story.last_seen) == (T0, T0 + timedelta(minutes=5))
+    assert story.primary_country == "IQ"
+
+
+# -- the labelled set -----------------------------------------------------------------------------
+
+
+def pairwise_quality(rows: list[dict[str, str]], stories: dict[str, int]) -> tuple[float, float]:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(rows, 2):
+        same_label = a["group"] == b["group"]
+        same_story = stories[a["id"]] == stories[b["id"]]
+        tp += same_label and same_story
+        fp += same_story and not same_label
+        fn += same_label and not same_story
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def test_the_labelled_set_keeps_precision_and_recall_above_their_floors() -> None:
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    rows.sort(key=lambda r: (r["published"], r["id"]))
+    assert len(rows) >= 250 and len({r["group"] for r in rows}) >= 60
+    results = run(
+        [
+            (r["title"], r["summary"], datetime.fromisoformat(r["published"]), r.get("primary"))
+            for r in rows
+        ]
+    )
+    stories = {r["id"]: a.story_id for r, a in zip(rows, results, strict=True)}
+    precision, recall = pairwise_quality(rows, {k: v or 0 for k, v in stories.items()})
+    assert precision >= 0.97
+    assert recall >= 0.90
