@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from monitor.types import Feed, StoredMatch
+from monitor.types import Feed, StoredMatch, StoredStory
 
 
 def iso(value: datetime | None) -> str | None:
@@ -53,6 +53,33 @@ def feed_json(f: Feed) -> dict[str, Any]:
         "items_seen": f.items_seen,
         "disabled_reason": f.disabled_reason,
     }
+
+
+def story_json(s: StoredStory) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "first_seen": iso(s.first_seen),
+        "last_seen": iso(s.last_seen),
+        "primary_region": s.primary_region,
+        "outlets": list(s.outlets),
+        "outlet_count": s.outlet_count,
+        "updated": s.updated,
+        "item_ids": list(s.item_ids),
+    }
+
+
+def stories_table(stories: Sequence[StoredStory]) -> Table:
+    table = Table(title=f"{len(stories)} stories", expand=True)
+    table.add_column("last seen", no_wrap=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("title", overflow="fold", min_width=24, ratio=1)
+    table.add_column("outlets", overflow="fold", max_width=40)
+    for s in stories:
+        title = s.title + (" [yellow](updated)[/]" if s.updated else "")
+        outlets = f"{s.outlet_count}: " + ", ".join(s.outlets)
+        table.add_row(short_time(s.last_seen), s.primary_region or "—", title, outlets)
+    return table
 
 
 def short_time(value: datetime | None) -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import click
 
 from monitor.cli.context import cli_context, command_config_option, fail_usage
-from monitor.cli.output import console, dumps, feed_json, feeds_table, match_json, matches_table
+from monitor.cli.output import (
+    console,
+    dumps,
+    feed_json,
+    feeds_table,
+    match_json,
+    matches_table,
+    stories_table,
+    story_json,
+)
 from monitor.config import parse_duration
 from monitor.types import MATCH_STATUSES
 
@@ -17,6 +26,7 @@ from monitor.types import MATCH_STATUSES
 def register(group: click.Group) -> None:
     group.add_command(feeds)
     group.add_command(matches)
+    group.add_command(stories)
 
 
 @click.group()
@@ -113,17 +123,11 @@ def matches(
     as_json: bool,
 ) -> None:
     """Stored matches for review, newest first."""
-    from monitor.runtime import utc_now
-
-    try:
-        cutoff = utc_now() - timedelta(seconds=parse_duration(since)) if since else None
-    except ValueError as e:
-        fail_usage([f"--since: {e}"])
     rows = (
         cli_context(ctx)
         .store()
         .list_matches(
-            since=cutoff,
+            since=_cutoff(since),
             rule=rule,
             region=region.upper() if region else None,
             status=status,
@@ -134,3 +138,29 @@ def matches(
         click.echo(dumps([match_json(m) for m in rows]))
     else:
         console().print(matches_table(rows))
+
+
+def _cutoff(since: str | None) -> datetime | None:
+    from monitor.runtime import utc_now
+
+    try:
+        return utc_now() - timedelta(seconds=parse_duration(since)) if since else None
+    except ValueError as e:
+        fail_usage([f"--since: {e}"])
+
+
+@click.command()
+@click.option("--since", default=None, metavar="DURATION", help='Last seen within, e.g. "1d".')
+@click.option("--region", default=None, metavar="CODE", help="Primary country (ISO2).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array (stable keys).")
+@command_config_option
+@click.pass_context
+def stories(ctx: click.Context, since: str | None, region: str | None, as_json: bool) -> None:
+    """Stories (items about one event) with their outlets, most recently seen first."""
+    rows = cli_context(ctx).store().list_stories(
+        since=_cutoff(since), region=region.upper() if region else None
+    )
+    if as_json:
+        click.echo(dumps([story_json(s) for s in rows]))
+    else:
+        console().print(stories_table(rows))

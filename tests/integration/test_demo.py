@@ -35,6 +35,8 @@ def test_the_fast_demo_matches_the_green_zone_story_in_three_outlets(tmp_path: P
     assert all(m.primary_region == "IQ" and m.severity == "urgent" for m in attacks)
     assert not [m for m in matches if "rocket" in m.title.lower() and m.primary_region != "IQ"]
     assert "Green Zone" in result.output
+    assert {m.story_id for m in attacks} == {attacks[0].story_id}
+    assert all(m.story_outlets == 3 for m in attacks)
 
 
 def test_the_timed_demo_picks_up_items_as_they_are_released(tmp_path: Path) -> None:

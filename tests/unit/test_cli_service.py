@@ -143,3 +143,15 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     result = run(write_config(tmp_path), "migrate")
 
     assert result.exit_code == 0 and (tmp_path / "monitor.db").exists()
+
+
+def test_stories_json_is_an_array_with_the_documented_keys(tmp_path: Path) -> None:
+    result = run(write_config(tmp_path), "stories", "--json", "--since", "1d", "--region", "iq")
+
+    assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_a_bad_since_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(write_config(tmp_path), "matches", "--since", "soon")
+
+    assert result.exit_code == 2 and "--since" in result.output
