@@ -15,6 +15,8 @@ from monitor.stories import (
     Assignment,
     Fingerprint,
     MemoryStoryIndex,
+    candidate_from_json,
+    candidate_to_json,
     fingerprint,
     merge,
     new_candidate,
@@ -285,6 +287,12 @@ def test_a_merged_story_keeps_its_first_and_latest_members_and_widens_its_times(
     assert story.members[0].signature == fps[0].signature
     assert (story.first_seen, story.last_seen) == (T0, T0 + timedelta(minutes=5))
     assert story.primary_country == "IQ"
+
+
+def test_a_candidate_survives_a_json_round_trip_for_the_store() -> None:
+    first = new_candidate(3, fingerprint(*GREEN_ZONE[0]), T0, "IQ")
+    story = merge(first, fingerprint(*GREEN_ZONE[1]), T0 + timedelta(hours=1), None)
+    assert candidate_from_json(candidate_to_json(story)) == story
 
 
 # -- the labelled set -----------------------------------------------------------------------------
