@@ -8,9 +8,11 @@ full table of matches is printed and the demo ends (Ctrl-C ends it earlier).
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import os
 import shutil
 from datetime import datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,7 +105,9 @@ async def _run(settings: Settings, server: DemoServer, console: Console, fast: b
                 await _report_until_done(store, server, worker, console)
                 worker.stop()
                 await runner
+            await asyncio.to_thread(_send_mail, store, settings, ctx.clock())
         _print_final(store, console)
+        _print_mail(settings, console)
     finally:
         store.close()
 
@@ -139,6 +143,23 @@ def _print_new(matches: list[StoredMatch], shown: set[int], console: Console) ->
             f"[{m.primary_region or '—'}] {m.source}: {m.title} "
             f"[dim]({', '.join(m.terms)})[/]"
         )
+
+
+def _send_mail(store: Store, settings: Settings, now: datetime) -> None:
+    """Alerts still due, and today's digest now rather than at `digest.time`."""
+    from monitor.notify import deliver_due
+    from monitor.notify.digest import enqueue_due
+
+    enqueue_due(store, settings, now, force=True, ignore_time=True)
+    deliver_due(store, settings, now)
+
+
+def _print_mail(settings: Settings, console: Console) -> None:
+    mail = sorted(settings.email.outbox_dir.glob("*.eml"))
+    console.print(f"{len(mail)} emails written to {settings.email.outbox_dir}/:")
+    parser = BytesHeaderParser(policy=email.policy.default)
+    for path in mail:
+        console.print(f"  {path.name}  {parser.parsebytes(path.read_bytes())['Subject']}")
 
 
 def _print_final(store: Store, console: Console) -> None:

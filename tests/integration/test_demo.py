@@ -37,6 +37,10 @@ def test_the_fast_demo_matches_the_green_zone_story_in_three_outlets(tmp_path: P
     assert "Green Zone" in result.output
     assert {m.story_id for m in attacks} == {attacks[0].story_id}
     assert all(m.story_outlets == 3 for m in attacks)
+    mail = [p.read_text() for p in (tmp_path / "mail").glob("*.eml")]
+    green_zone_alerts = [m for m in mail if "X-Monitor-Kind: alert" in m and "Green Zone" in m]
+    assert len(green_zone_alerts) == 1
+    assert sum("X-Monitor-Kind: digest" in m for m in mail) == 1
 
 
 def test_the_timed_demo_picks_up_items_as_they_are_released(tmp_path: Path) -> None:
