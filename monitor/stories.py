@@ -48,7 +48,7 @@ class StoryModel:
     name_key_limit: int = 4
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
-    overlap_threshold: float = 0.15
+    overlap_threshold: float = 0.2
     overlap_per_day: float = 0.35
     min_evidence: int = 2
     solo_overlap: float = 0.25
