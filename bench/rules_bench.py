@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.config import RuleConfig  # noqa: E402
 from monitor.match import RuleBook  # noqa: E402
-from monitor.rules import parse_query  # noqa: E402
+from monitor.rules import Matcher, parse_query  # noqa: E402
 from monitor.rules.ast import And, Near, Node, Not, Or, Term  # noqa: E402
+from monitor.rules.compile import gc_paused  # noqa: E402
 from monitor.types import Item  # noqa: E402
 
 FUNCTION_WORDS = (
@@ -206,26 +207,38 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def bench_engine(rules: Sequence[RuleConfig], items: Sequence[Item]) -> RuleBook:
+def bench_compile(rules: Sequence[RuleConfig]) -> RuleBook:
+    parse_query.cache_clear()
+    with gc_paused():  # as RuleBook.build parses
+        parse_s, nodes = timed(lambda: [parse_query(r.query) for r in rules])
+    assert isinstance(nodes, list)
+    compile_s, _ = timed(lambda: Matcher.build(nodes))
+    parse_query.cache_clear()
     before = rss_mib()
-    parse_s, _ = timed(lambda: [parse_query(r.query) for r in rules])
-    build_s, book = timed(lambda: RuleBook.build(rules, lambda _name: None))
+    total_s, book = timed(lambda: RuleBook.build(rules, lambda _name: None))
     assert isinstance(book, RuleBook)
     after = rss_mib()
+    print(f"rules            {len(rules):,} ({len(book.matcher.patterns.ids):,} distinct words)")
+    print(f"compile          {compile_s:.2f} s AST -> matcher (automaton, predicates, triggers)")
+    print(f"parse            {parse_s:.2f} s query text -> AST (luqum + our conversion)")
+    print(f"RuleBook.build   {total_s:.2f} s (parse + compile + region filters)")
+    print(f"memory           +{after - before:.0f} MiB RSS for the rule book")
+    return book
+
+
+def bench_engine(book: RuleBook, items: Sequence[Item]) -> None:
     matcher = book.matcher
-    print(f"rules            {len(rules):,} ({len(matcher.patterns.ids):,} distinct words)")
-    print(f"compile          {build_s:.2f} s for all rules (parsing alone {parse_s:.2f} s)")
-    print(f"memory           +{after - before:.0f} MiB RSS for the compiled rule book")
     texts = [{"title": i.title, "summary": i.summary} for i in items]
-    decide_s, decided = timed(lambda: [matcher.matching(matcher.scan(t)) for t in texts])
-    assert isinstance(decided, list)
-    full_s, matched = timed(lambda: [book.match(item) for item in items])
-    assert isinstance(matched, list)
+    # Best of three passes: the machine is shared, and the best pass is the least disturbed.
+    decide_s = min(
+        timed(lambda: [matcher.matching(matcher.scan(t)) for t in texts])[0] for _ in range(3)
+    )
+    full_s = min(timed(lambda: [book.match(item) for item in items])[0] for _ in range(3))
+    matched = [book.match(item) for item in items]
     per_item = sum(len(m) for m in matched) / len(items)
     print(f"engine decide    {len(items) / decide_s:,.0f} items/s (fold + scan + evaluate)")
     print(f"engine match     {len(items) / full_s:,.0f} items/s (RuleBook.match: + explain, "
           f"{per_item:.2f} matches/item)")
-    return book
 
 
 def bench_baseline(book: RuleBook, items: Sequence[Item]) -> None:
@@ -252,7 +265,10 @@ def main() -> None:
     rules = make_rules(rng, topic, args.rules)
     chars = sum(len(i.title) + len(i.summary) for i in items) / len(items)
     print(f"texts            {len(items):,} (mean {chars:.0f} chars title+summary)")
-    book = bench_engine(rules, items)
+    calibration_s, _ = timed(lambda: sum(range(10**7)))
+    print(f"machine          sum(range(10**7)) takes {calibration_s:.2f} s (load indicator)")
+    book = bench_compile(rules)
+    bench_engine(book, items)
     bench_baseline(book, items[: args.baseline_texts])
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from monitor.config import RuleConfig
 from monitor.errors import RuleError
-from monitor.rules import Matcher, explain, parse_query
+from monitor.rules import Matcher, Node, explain, parse_query
+from monitor.rules.compile import gc_paused
 from monitor.rules.text import fold_words
 from monitor.types import GeoTags, Item, Match, Where
 
@@ -125,15 +126,11 @@ class RuleBook:
     @classmethod
     def build(cls, rules: Sequence[RuleConfig], region_countries: RegionCountries) -> RuleBook:
         """Raises RuleError (message prefixed with the rule's location) for a bad query."""
-        queries = []
-        for index, rule in enumerate(rules):
-            try:
-                queries.append(parse_query(rule.query))
-            except RuleError as e:
-                message = f"rules[{index}] ({rule.name}).query: {e.message}"
-                raise RuleError(message, e.position, rule.query) from e
+        with gc_paused():
+            queries = [_parse_rule(index, rule) for index, rule in enumerate(rules)]
+            matcher = Matcher.build(queries)
         filters = tuple(region_filter(rule, region_countries) for rule in rules)
-        return cls(tuple(rules), Matcher.build(queries), filters)
+        return cls(tuple(rules), matcher, filters)
 
     def match(self, item: Item) -> list[Match]:
         scan = self.matcher.scan(item_texts(item, self.matcher.fields))
@@ -149,6 +146,14 @@ class RuleBook:
             terms, hits = explain(self.matcher, index, scan)
             matches.append(Match(rule.name, rule.severity, terms, hits, tuple(regions)))
         return matches
+
+
+def _parse_rule(index: int, rule: RuleConfig) -> Node:
+    try:
+        return parse_query(rule.query)
+    except RuleError as e:
+        message = f"rules[{index}] ({rule.name}).query: {e.message}"
+        raise RuleError(message, e.position, rule.query) from e
 
 
 def item_texts(item: Item, fields: Sequence[str]) -> dict[str, str]:

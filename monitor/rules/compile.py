@@ -82,7 +82,7 @@ class Matcher:
 
     @classmethod
     def build(cls, queries: Sequence[Node]) -> Matcher:
-        with _gc_paused():
+        with gc_paused():
             return cls._build(queries)
 
     @classmethod
@@ -122,10 +122,10 @@ class Matcher:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building allocates ~100 long-lived objects per rule; the cyclic collector would
-    re-traverse them again and again (half the build time at 10,000 rules). Nothing built
-    here forms garbage cycles, so collection can wait until the end."""
+def gc_paused() -> Iterator[None]:
+    """Parsing and compiling allocate ~100 long-lived objects per rule; the cyclic collector
+    would re-traverse them again and again (half the time at 10,000 rules). Nothing built here
+    forms garbage cycles, so collection can wait until the end."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -220,11 +220,13 @@ class _Converter:
             if chunk.startswith("*"):
                 raise self.error("leading wildcards are not supported", pos)
             core, prefix = self.wildcard(chunk, pos)
-            if not fold_words(core):
-                continue
-            term = self.term(core, prefix, chunk, field=None, pos=pos)
-            terms.extend(_term((w.text,), w.prefix, w.text + "*" * w.prefix, None, pos)
-                         for w in term.words)
+            words = fold_words(core)
+            if prefix and words and len(words[-1]) < MIN_PREFIX:
+                raise self.error(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", pos)
+            for index, text in enumerate(words):
+                last_prefix = prefix and index == len(words) - 1
+                word = Word(text, last_prefix)
+                terms.append(Term((word,), text + "*" * last_prefix, None, pos))
         if not terms:
             raise self.error("empty phrase", item.pos)
         return terms

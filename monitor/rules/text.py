@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ def _fold_with_offsets(text: str) -> Folded:
     return Folded("".join(pieces), offsets)
 
 
+@functools.lru_cache(maxsize=65536)
 def fold_words(text: str) -> tuple[str, ...]:
     """The words of `text` after folding (`C-RAM` → ("c", "ram"))."""
     return tuple(fold(text).text.split())
