@@ -419,3 +419,16 @@ class StoreStats:
     outbox_pending: int
     last_cycle_s: float | None
     feeds_failing: int
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A worker sharing the database, as its heartbeats left it (`monitor workers`)."""
+
+    name: str
+    host: str
+    pid: int | None
+    started_at: datetime
+    last_heartbeat_at: datetime
+    stopped_at: datetime | None = None
+    feeds_polled: int = 0

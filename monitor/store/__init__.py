@@ -1,4 +1,5 @@
-"""Persistence. `open_store(url)` picks the backend from the database URL."""
+"""Persistence. `open_store(url)` picks the backend from the database URL: `sqlite:///…` for
+the embedded default, `postgresql://…` for many workers sharing one database."""
 
 from __future__ import annotations
 
@@ -24,7 +25,15 @@ def open_store(url: str, base_dir: Path | None = None) -> Store:
         from monitor.store.sqlite import SqliteStore
 
         return SqliteStore(sqlite_path(url, base_dir))
-    raise StoreError(f"unsupported database URL {url!r}: use sqlite:///path")
+    if is_postgres_url(url):
+        from monitor.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    raise StoreError("unsupported database URL: use sqlite:///path or postgresql://…")
 
 
-__all__ = ["Store", "open_store", "sqlite_path"]
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+__all__ = ["Store", "is_postgres_url", "open_store", "sqlite_path"]

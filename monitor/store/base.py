@@ -34,12 +34,16 @@ from monitor.types import (
     StoredStory,
     StoreStats,
     StoryDetail,
+    WorkerInfo,
 )
 
 
 class Store(Protocol):
     def migrate(self) -> None:
         """Create or update the schema (idempotent)."""
+
+    def schema_is_current(self) -> bool:
+        """True when no migration is pending (workers refuse to start otherwise)."""
 
     def close(self) -> None: ...
 
@@ -76,6 +80,17 @@ class Store(Protocol):
     def record_cycle(self, stats: CycleStats) -> None: ...
 
     def last_cycle(self) -> CycleStats | None: ...
+
+    # workers ----------------------------------------------------------
+    def heartbeat(
+        self, name: str, host: str, pid: int, now: datetime, feeds_polled: int,
+        *, stopped: bool = False,
+    ) -> None:
+        """Record that worker `name` is alive at `now` (or, with `stopped`, that it stopped)
+        and how many feeds it has polled since it started."""
+
+    def list_workers(self, since: datetime | None = None) -> list[WorkerInfo]:
+        """Workers by name; `since`: only those whose last heartbeat is at or after it."""
 
     # review -----------------------------------------------------------
     def list_matches(

@@ -25,7 +25,7 @@ from monitor.config import FeedConfig
 from monitor.errors import LeaseLost
 from monitor.store import sqlite_outbox as outbox
 from monitor.store import sqlite_review as review
-from monitor.store.sqlite_codec import dt, feed_from_row, ts
+from monitor.store.sqlite_codec import dt, dt_or_none, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
 from monitor.store.sqlite_stories import SqliteStoryIndex
@@ -43,6 +43,7 @@ from monitor.types import (
     SentAlert,
     StoredMatch,
     StoredStory,
+    WorkerInfo,
 )
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,18 @@ _CLAIM = """
 UPDATE feeds SET lease_owner = ?, lease_until = ?, lease_token = ?
 WHERE id = ? AND (lease_until IS NULL OR lease_until <= ?)
 RETURNING *
+"""
+
+# A new process under the same name (a restart) starts a new run.
+_HEARTBEAT = """
+INSERT INTO workers (name, host, pid, started_at, last_heartbeat_at, stopped_at, feeds_polled)
+VALUES (:name, :host, :pid, :now, :now, :stopped, :polled)
+ON CONFLICT (name) DO UPDATE SET
+    started_at = CASE WHEN pid IS NOT excluded.pid OR host != excluded.host
+                        OR stopped_at IS NOT NULL
+                      THEN excluded.started_at ELSE started_at END,
+    host = excluded.host, pid = excluded.pid, last_heartbeat_at = excluded.last_heartbeat_at,
+    stopped_at = excluded.stopped_at, feeds_polled = excluded.feeds_polled
 """
 
 
@@ -115,6 +128,9 @@ class SqliteStore(WebQueries):
     def pending_migrations(self) -> list[str]:
         with self._lock:
             return pending(self._db)
+
+    def schema_is_current(self) -> bool:
+        return not self.pending_migrations()
 
     def close(self) -> None:
         with self._lock:
@@ -206,6 +222,25 @@ class SqliteStore(WebQueries):
             new_items=r["new_items"], matches=r["matches"], errors=r["errors"],
             lost_leases=r["lost_leases"],
         )
+
+    # workers ----------------------------------------------------------
+    def heartbeat(
+        self, name: str, host: str, pid: int, now: datetime, feeds_polled: int,
+        *, stopped: bool = False,
+    ) -> None:
+        params = {"name": name, "host": host, "pid": pid, "now": ts(now), "polled": feeds_polled,
+                  "stopped": ts(now) if stopped else None}
+        with self._write() as conn:
+            conn.execute(_HEARTBEAT, params)
+
+    def list_workers(self, since: datetime | None = None) -> list[WorkerInfo]:
+        where, params = ("WHERE last_heartbeat_at >= ?", [ts(since)]) if since else ("", [])
+        rows = self._query(f"SELECT * FROM workers {where} ORDER BY name", params)
+        return [
+            WorkerInfo(r["name"], r["host"], r["pid"], dt(r["started_at"]),
+                       dt(r["last_heartbeat_at"]), dt_or_none(r["stopped_at"]), r["feeds_polled"])
+            for r in rows
+        ]
 
     # review -----------------------------------------------------------
     def list_matches(

@@ -17,6 +17,7 @@ import pytest
 
 from monitor.config import FeedConfig
 from monitor.store.base import Store
+from monitor.store.postgres import PostgresStore
 from monitor.store.sqlite import SqliteStore
 from monitor.types import (
     CycleStats,
@@ -36,14 +37,17 @@ NO_GEO = GeoTags()
 OpenStore = Callable[[], Store]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStore]:
     """Opens another connection to one fresh database; every store opened is closed afterwards."""
     opened: list[Store] = []
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else ""
 
     def opener() -> Store:
         if request.param == "sqlite":
             store: Store = SqliteStore(tmp_path / "nested" / "monitor.db")
+        else:
+            store = PostgresStore(url)
         store.migrate()
         opened.append(store)
         return store
