@@ -152,9 +152,7 @@ def make_query(rng: random.Random, vocab: list[str]) -> str:
 
 
 def make_rules(rng: random.Random, vocab: list[str], count: int) -> list[RuleConfig]:
-    return [
-        RuleConfig(name=f"rule-{i}", query=make_query(rng, vocab)) for i in range(count)
-    ]
+    return [RuleConfig(name=f"rule-{i}", query=make_query(rng, vocab)) for i in range(count)]
 
 
 # ---- the baseline: one compiled regex per query leaf, every rule evaluated per text ----------
@@ -193,6 +191,7 @@ def baseline_predicate(node: Node) -> Predicate:
 
 
 # ---- measuring --------------------------------------------------------------------------------
+
 
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -237,8 +236,10 @@ def bench_engine(book: RuleBook, items: Sequence[Item]) -> None:
     matched = [book.match(item) for item in items]
     per_item = sum(len(m) for m in matched) / len(items)
     print(f"engine decide    {len(items) / decide_s:,.0f} items/s (fold + scan + evaluate)")
-    print(f"engine match     {len(items) / full_s:,.0f} items/s (RuleBook.match: + explain, "
-          f"{per_item:.2f} matches/item)")
+    print(
+        f"engine match     {len(items) / full_s:,.0f} items/s (RuleBook.match: + explain, "
+        f"{per_item:.2f} matches/item)"
+    )
 
 
 def bench_baseline(book: RuleBook, items: Sequence[Item]) -> None:
@@ -248,8 +249,10 @@ def bench_baseline(book: RuleBook, items: Sequence[Item]) -> None:
     found = [[i for i, p in enumerate(predicates) if p(it.title, it.summary)] for it in items]
     elapsed = time.perf_counter() - started
     per_item = sum(len(f) for f in found) / len(items)
-    print(f"regex baseline   {len(items) / elapsed:,.1f} items/s on {len(items)} texts "
-          f"(compile {compile_s:.2f} s, {per_item:.2f} matches/item)")
+    print(
+        f"regex baseline   {len(items) / elapsed:,.1f} items/s on {len(items)} texts "
+        f"(compile {compile_s:.2f} s, {per_item:.2f} matches/item)"
+    )
 
 
 def main() -> None:

@@ -72,9 +72,7 @@ def region_filter(rule: RuleConfig, region_countries: RegionCountries) -> Region
     return RegionFilter(frozenset(countries), frozenset(places), rule.where)
 
 
-def classify_region(
-    entry: str, region_countries: RegionCountries
-) -> tuple[str, frozenset[str]]:
+def classify_region(entry: str, region_countries: RegionCountries) -> tuple[str, frozenset[str]]:
     """("region", codes) for a region name, ("country", {code}) for ISO2, ("place", {})."""
     named = region_countries(entry)
     if named is not None:
@@ -137,8 +135,8 @@ class RuleBook:
         matches: list[Match] = []
         for index in self.matcher.matching(scan):
             region_filter = self.filters[index]
-            regions = item.geo.countries if region_filter is None else region_filter.regions(
-                item.geo
+            regions = (
+                item.geo.countries if region_filter is None else region_filter.regions(item.geo)
             )
             if regions is None:
                 continue

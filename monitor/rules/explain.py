@@ -37,9 +37,7 @@ def explain(matcher: Matcher, index: int, scan: Scan) -> Explanation:
     assert isinstance(plan, _Plan)
     found = plan.found(scan) or []
     terms = tuple(dict.fromkeys(label for label, _, _, _ in found))
-    hits = {
-        (f, *scan.original_span(f, start, end), label): None for label, f, start, end in found
-    }
+    hits = {(f, *scan.original_span(f, start, end), label): None for label, f, start, end in found}
     fields = matcher.fields
     return terms, tuple(TermHit(label, fields[f], s, e) for f, s, e, label in sorted(hits))
 

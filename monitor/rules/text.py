@@ -20,7 +20,7 @@ from dataclasses import dataclass
 _SPECIAL_LETTERS: dict[str, str] = {
     "ß": "ss", "ẞ": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d",
     "þ": "th", "ı": "i", "ħ": "h", "ŧ": "t", "ĸ": "k", "ŋ": "n", "ƒ": "f", "ŀ": "l",
-}
+}  # fmt: skip
 # Marks a character whose fold is not exactly one character; never produced otherwise because
 # the NUL character itself folds to a separator.
 _MARKER = "\x00"

@@ -154,8 +154,12 @@ def spans(query: str, title: str = "", summary: str = "") -> list[tuple[str, str
     [
         ("rocket*", "Rockets fell", "", [("rocket*", "title", "Rockets")]),
         ("zurich", "In Zürich today", "", [("zurich", "title", "Zürich")]),
-        ("hauptstrasse x", "Die Hauptstraße, x", "", [
-            ("hauptstrasse", "title", "Hauptstraße"), ("x", "title", "x")]),
+        (
+            "hauptstrasse x",
+            "Die Hauptstraße, x",
+            "",
+            [("hauptstrasse", "title", "Hauptstraße"), ("x", "title", "x")],
+        ),
         ("zurich", "Zu\u0308rich!", "", [("zurich", "title", "Zu\u0308rich")]),
         ('"green zone"', "", "hit the Green-Zone.", [('"green zone"', "summary", "Green-Zone")]),
         ("c-ram", "C-RAM fired", "", [("c-ram", "title", "C-RAM")]),

@@ -21,7 +21,7 @@ PREFIXES = ["rock", "emb", "gre", "zur", "str", "dro"]
 TEXT_WORDS = [
     "rocket", "Rockets", "ROCKET", "embassy", "Embassies", "green", "Zone", "zone",
     "Zürich", "zurich", "Straße", "strasse", "drone", "drones", "x", "X", "zoned",
-]
+]  # fmt: skip
 SEPARATORS = [" ", " ", ", ", "-", "'s ", "’", " — ", ". "]
 FIELDS = [None, None, None, "title", "summary"]
 
@@ -29,6 +29,7 @@ Q = Any  # a query structure: nested tuples, see the strategies below
 
 
 # ---- the reference -----------------------------------------------------------------------
+
 
 def ref_tokens(text: str) -> list[str]:
     folded = text.replace("ß", "ss").replace("ü", "u").replace("Ü", "U").lower()
@@ -89,6 +90,7 @@ def reference(query: Q, item: dict[str, list[str]]) -> bool:
 
 
 # ---- rendering to query text ---------------------------------------------------------------
+
 
 def render_word(word: tuple[str, bool]) -> str:
     return word[0] + ("*" if word[1] else "")
