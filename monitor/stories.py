@@ -44,7 +44,7 @@ class StoryModel:
     num_bins: int = 32
     band_rows: int = 2
     bands: int = 8
-    term_key_limit: int = 6
+    term_key_limit: int = 5
     name_key_limit: int = 4
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1

@@ -12,8 +12,10 @@ newest first), so its cost does not grow with the number of stored stories. The 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,13 +42,11 @@ class MemoryStoryIndex:
         return self._next_id
 
     def candidates(self, band_keys: Sequence[str], since: datetime) -> list[StoryCandidate]:
-        hits: dict[int, int] = {}
-        for key in band_keys:
-            for story_id in self._buckets.get(key, ()):
-                hits[story_id] = hits.get(story_id, 0) + 1
-        ranked = sorted(hits, key=lambda story_id: (-hits[story_id], -story_id))
+        buckets = self._buckets
+        hits = Counter([story_id for key in band_keys for story_id in buckets.get(key, ())])
+        ranked = sorted(hits.items(), key=itemgetter(1, 0), reverse=True)
         found: list[StoryCandidate] = []
-        for story_id in ranked:
+        for story_id, _ in ranked:
             story = self._stories[story_id]
             if story.last_seen >= since:
                 found.append(story)
