@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "parse_cmd",
     "tag_cmd",
     "notify_cmd",
+    "db_cmd",
 )
 
 

@@ -50,18 +50,28 @@ class CliContext:
 
     def store(self) -> Store:
         if self._store is None:
-            from monitor.store import open_store
+            from monitor.store import is_postgres_url, open_store
 
             settings = self.settings()
             base = settings.path.parent if settings.path else Path.cwd()
             self._store = open_store(settings.database.url, base)
-            self._store.migrate()
+            if not is_postgres_url(settings.database.url) or _invoked() == "migrate":
+                self._store.migrate()
+            elif not self._store.schema_is_current():
+                # Many workers share one PostgreSQL: only `monitor migrate` changes its schema.
+                fail_usage(["schema out of date, run monitor migrate"])
         return self._store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _invoked() -> str | None:
+    """The name of the subcommand being run (`monitor migrate` → "migrate")."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.info_name if ctx is not None else None
 
 
 def fail_usage(problems: list[str]) -> NoReturn:

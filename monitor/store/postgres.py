@@ -13,10 +13,12 @@ client can hold.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +31,7 @@ from monitor.errors import LeaseLost, StoreError
 from monitor.store import postgres_outbox as outbox
 from monitor.store import postgres_review as review
 from monitor.store.postgres_complete import REMOVED_FROM_CONFIG, complete
+from monitor.store.postgres_copy import copy_all
 from monitor.store.postgres_review import Params, Row, feed_from_row
 from monitor.store.postgres_schema import migrate, pending
 from monitor.store.postgres_stories import PostgresStoryIndex, lock_stories
@@ -148,6 +151,12 @@ class PostgresStore(PostgresWebQueries):
 
     def close(self) -> None:
         self._pool.close()
+
+    def copy_from_sqlite(self, path: Path) -> dict[str, int]:
+        """Copy a (migrated) SQLite database into this empty one; rows per table."""
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+            with self._pool.connection() as conn:
+                return copy_all(source, conn)
 
     # feeds -------------------------------------------------------------
     def sync_feeds(self, feeds: Sequence[FeedConfig], now: datetime) -> None:
