@@ -3,10 +3,10 @@
 Every `worker.tick` the job runs one poll cycle (coalesced, never two at once), then one
 notification step in a thread (queue due digests, send due outbox rows). A second job records
 a heartbeat every tick, even while a long cycle runs (the `workers` table behind
-`monitor workers`: a worker whose heartbeats stop is dead, and its leases simply expire). A worker refuses to start on an out-of-date
-schema: `monitor migrate` updates it, never two workers at once. SIGINT/SIGTERM
-set the stop flag: no new feeds are claimed, the feeds in hand finish and are stored, then the
-loop exits.
+`monitor workers`: a worker whose heartbeats stop is dead, and its leases simply expire).
+A worker refuses to start on an out-of-date schema: `monitor migrate` updates it, never two
+workers at once. SIGINT/SIGTERM set the stop flag: no new feeds are claimed, the feeds in hand
+finish and are stored, then the loop exits.
 """
 
 from __future__ import annotations
