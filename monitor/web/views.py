@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from monitor.notify.compose import country_label, highlight
 from monitor.sanitize import clean_link, sanitize_html
-from monitor.types import MATCH_STATUSES, TermHit
+from monitor.types import MATCH_STATUSES, Place, StoredItem, TermHit
 from monitor.web.security import csrf_token, session_actor, settings_of
 
 STATUS_LABELS = {
@@ -33,6 +33,19 @@ NAV = (("/matches", "Inbox"), ("/overview", "Overview"), ("/rules", "Rules"),
 def marked(text: str, hits: Sequence[TermHit], field: str) -> list[tuple[str, bool]]:
     """`text` split into runs, True where a rule term matched in `field`."""
     return highlight(text, [(h.start, h.end) for h in hits if h.field == field])
+
+
+def copy_hits(copy: StoredItem) -> list[TermHit]:
+    """The spans of every rule that matched this copy (highlighted together)."""
+    return [hit for detail in copy.matches for hit in detail.hits]
+
+
+def distinct_places(places: Sequence[Place]) -> list[Place]:
+    """Each place once (a name repeated in the title and the text, or in capitals, too)."""
+    seen: dict[tuple[str, str], Place] = {}
+    for place in places:
+        seen.setdefault((place.name.casefold(), place.country), place)
+    return list(seen.values())
 
 
 def safe_href(url: str | None) -> str | None:
@@ -65,8 +78,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=when, country=country, safe_href=safe_href, safe_html=safe_html)
-    env.globals.update(marked=marked, STATUS_LABELS=STATUS_LABELS, STATUSES=MATCH_STATUSES,
-                       NAV=NAV)
+    env.globals.update(marked=marked, copy_hits=copy_hits, distinct_places=distinct_places,
+                       STATUS_LABELS=STATUS_LABELS, STATUSES=MATCH_STATUSES, NAV=NAV)
     return env
 
 

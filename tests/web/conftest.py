@@ -1,7 +1,7 @@
 """Web tests run on the demo's real data: the sample feeds are served on loopback and polled once
 by the real pipeline into a SQLite file (once per session); every test gets its own copy, plus
 one hostile item (script, form, event handler, javascript: link) stored the way a feed's would
-be, to prove the pages render it inert."""
+be (fixture `hostile_match`), to prove the pages render it inert."""
 
 from __future__ import annotations
 
@@ -94,10 +94,17 @@ def add_hostile_item(store: Store, now: datetime) -> int:
 def db_path(demo_files: tuple[Path, Path], tmp_path: Path) -> Path:
     target = tmp_path / "monitor.db"
     shutil.copyfile(demo_files[1], target)
-    store = SqliteStore(target)
-    add_hostile_item(store, datetime.now(UTC))
-    store.close()
     return target
+
+
+@pytest.fixture
+def hostile_match(db_path: Path) -> int:
+    """The id of the hostile item's match, stored in this test's database."""
+    store = SqliteStore(db_path)
+    try:
+        return add_hostile_item(store, datetime.now(UTC))
+    finally:
+        store.close()
 
 
 @pytest.fixture
