@@ -8,9 +8,12 @@
     index.add(candidate, fp.band_keys)   new_candidate(...) or merge(...) is what gets stored
 
 An item joins a candidate story when both are in the time window, their places are compatible
-(same primary country, or one unknown) and either the text is a near-duplicate (MinHash
-Jaccard ≥ `dup_threshold`) or it is the same event: enough shared content terms and shared names,
-with the bar rising the longer the story has been quiet. `process()` runs the whole step.
+(same primary country, or one unknown), they do not name different specific places or actors
+(none shared while both name some), and either the text is a near-duplicate (MinHash Jaccard
+≥ `dup_threshold`) or it is the same event: a shared specific name, enough shared content terms
+and a second piece of evidence. Both bars rise the longer the story has been quiet, which is what
+keeps "same place, another day" apart. `process()` runs the whole step. The model, its thresholds
+and their measurement: bench/stories.md.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
     raw title / summary
       └► strip_boilerplate   "UPDATE 2-", "BREAKING:", "BAGHDAD, Nov 3 (Reuters) -" → markers
-          └► fold            casefold, accents and Latin letters folded, punctuation → space
-              └► tokens      number words → digits, stop words dropped, plural "s" stripped
-    names   = capitalised words in running text (not sentence-initial, not Title-Case headlines)
+          └► Words.of        words as written, with offsets (one regex pass)
+              └► tokens      per word, cached: folded, number words → digits, stop words
+                             dropped, plural "s" stripped
+    names   = capitalised words: strong (mid-sentence) or weak (capital explained by position)
+    is_generic_name: countries, demonyms, institutions — names that identify no single event
     numbers = digit tokens that are not years
 """
 
