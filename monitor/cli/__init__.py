@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tag_cmd",
     "notify_cmd",
     "db_cmd",
+    "web_cmd",
 )
 
 

@@ -1,8 +1,9 @@
 """`monitor demo`: the offline demo — sample feeds served on loopback, the real worker polling them.
 
 The demo server releases its sample items over about two minutes; the worker polls every few
-seconds and each new match is printed as it arrives. When every item is out and polled, the
-full table of matches is printed and the demo ends (Ctrl-C ends it earlier).
+seconds and each new match is printed as it arrives, while the web UI (no login: loopback with
+`web.auth = "none"`) shows them. When every item is out and polled, the full table of matches
+is printed; in a terminal the UI then stays up until Ctrl-C, otherwise the demo ends.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import asyncio
 import email.policy
 import os
 import shutil
+import signal
+import sys
+import webbrowser
+from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -27,10 +32,21 @@ from monitor.store.base import Store
 from monitor.types import StoredMatch
 
 if TYPE_CHECKING:
+    from monitor.cli.web_cmd import WebHandle
     from monitor.demo import DemoServer
     from monitor.worker import Worker
 
 REPORT_EVERY_S = 1.0
+DEFAULT_PORT = 8080
+
+
+@dataclass(frozen=True)
+class DemoWeb:
+    """The demo's web UI: where it listens, whether to stay up after the demo, open a browser."""
+
+    handle: WebHandle
+    keep_serving: bool
+    open_browser: bool
 
 
 def register(group: click.Group) -> None:
@@ -47,8 +63,14 @@ def register(group: click.Group) -> None:
     show_default=True,
     help="Throw-away folder for the database and mail (emptied first).",
 )
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help=f"Web UI port (default {DEFAULT_PORT}, or any free one if taken; 0 = any).")
+@click.option("--no-browser", is_flag=True, help="Do not open the web UI in a browser.")
+@click.option("--keep-serving/--exit-when-done", default=None,
+              help="After the demo, keep the web UI up until Ctrl-C (default: in a terminal).")
 @command_config_option
-def demo(fast: bool, speed: float, var_dir: Path) -> None:
+def demo(fast: bool, speed: float, var_dir: Path, port: int | None, no_browser: bool,
+         keep_serving: bool | None) -> None:
     """Offline demo: serve the bundled sample feeds on loopback and watch matches arrive."""
     from monitor.demo import DemoServer, default_demo_dir, write_demo_config
 
@@ -68,7 +90,8 @@ def demo(fast: bool, speed: float, var_dir: Path) -> None:
         console = make_console()
         console.print(f"[bold]monitor demo[/]: {len(server.feeds)} sample feeds at {base_url}")
         console.print(f"config: {config}  (try `monitor matches --config {config}`)")
-        asyncio.run(_run(settings, server, console, fast))
+        web = None if fast else _demo_web(settings, port, no_browser, keep_serving)
+        asyncio.run(_run(settings, server, console, fast, web))
     finally:
         server.stop()
 
@@ -80,13 +103,27 @@ def _empty(var_dir: Path) -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
 
 
+def _demo_web(
+    settings: Settings, port: int | None, no_browser: bool, keep_serving: bool | None
+) -> DemoWeb:
+    from monitor.cli.web_cmd import prepare_web
+
+    handle = prepare_web(settings, port=DEFAULT_PORT if port is None else port,
+                         any_port_if_busy=port is None)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    keep = interactive if keep_serving is None else keep_serving
+    return DemoWeb(handle, keep, keep and not no_browser)
+
+
 def _load(config: Path) -> Settings:
     from monitor.config import load_settings
 
     return load_settings(config, os.environ)
 
 
-async def _run(settings: Settings, server: DemoServer, console: Console, fast: bool) -> None:
+async def _run(
+    settings: Settings, server: DemoServer, console: Console, fast: bool, web: DemoWeb | None
+) -> None:
     from monitor.pipeline import poll_cycle
     from monitor.runtime import poll_context
     from monitor.store import open_store
@@ -94,8 +131,10 @@ async def _run(settings: Settings, server: DemoServer, console: Console, fast: b
 
     store = open_store(settings.database.url)
     store.migrate()
+    stop_web = asyncio.Event()
     try:
         async with poll_context(settings, store) as ctx:
+            ui = _start_web(web, stop_web, console)
             if fast:
                 store.sync_feeds(settings.feeds, ctx.clock())
                 await poll_cycle(ctx)
@@ -106,10 +145,46 @@ async def _run(settings: Settings, server: DemoServer, console: Console, fast: b
                 worker.stop()
                 await runner
             await asyncio.to_thread(_send_mail, store, settings, ctx.clock())
-        _print_final(store, console)
-        _print_mail(settings, console)
+            _print_final(store, console)
+            _print_mail(settings, console)
+            await _serve_until_interrupted(web, ui, stop_web, console)
     finally:
+        stop_web.set()
         store.close()
+
+
+def _start_web(
+    web: DemoWeb | None, stop: asyncio.Event, console: Console
+) -> asyncio.Task[None] | None:
+    if web is None:
+        return None
+    from monitor.web import serve
+
+    task = asyncio.create_task(serve(web.handle.app, web.handle.sock, stop))
+    console.print(f"[bold]web UI[/]: {web.handle.url}  (no login: loopback only)")
+    if web.open_browser:
+        webbrowser.open(web.handle.url)
+    return task
+
+
+async def _serve_until_interrupted(
+    web: DemoWeb | None, ui: asyncio.Task[None] | None, stop: asyncio.Event, console: Console
+) -> None:
+    """In a terminal the UI stays up after the demo until Ctrl-C (or SIGTERM)."""
+    if web is None or ui is None:
+        return
+    if web.keep_serving:
+        console.print(f"The web UI stays up at {web.handle.url} — press Ctrl-C to stop.")
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+    stop.set()
+    await ui
 
 
 async def _report_until_done(

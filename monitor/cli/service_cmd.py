@@ -7,6 +7,7 @@ import os
 import sys
 import tomllib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from monitor.config import Settings
 from monitor.errors import ConfigError, RuleError
 from monitor.store.base import Store
 from monitor.types import CycleStats
+
+if TYPE_CHECKING:
+    from monitor.cli.web_cmd import WebHandle
 
 
 def register(group: click.Group) -> None:
@@ -99,19 +103,36 @@ def poll(ctx: click.Context, all_feeds: bool, feed_urls: tuple[str, ...]) -> Non
 @command_config_option
 @click.pass_context
 def run(ctx: click.Context, no_web: bool) -> None:
-    """The service: poll the configured feeds forever on their schedule."""
+    """The service: poll the configured feeds forever on their schedule, and serve the web UI."""
     obj = cli_context(ctx)
     settings = obj.settings()
     _validate_rules_or_exit(settings)
-    asyncio.run(_run_worker(settings, obj.store()))
+    web = None
+    if not no_web:
+        from monitor.cli.web_cmd import prepare_web
+
+        web = prepare_web(settings)
+        click.echo(f"web UI at {web.url}")
+    asyncio.run(_run_worker(settings, obj.store(), web))
 
 
-async def _run_worker(settings: Settings, store: Store) -> None:
+async def _run_worker(settings: Settings, store: Store, web: WebHandle | None = None) -> None:
+    """The worker, and the web UI in the same event loop; a stop signal ends both."""
     from monitor.runtime import poll_context
     from monitor.worker import Worker
 
     async with poll_context(settings, store) as ctx:
-        await Worker(ctx).run()
+        if web is None:
+            await Worker(ctx).run()
+            return
+        from monitor.web import serve
+
+        server = asyncio.create_task(serve(web.app, web.sock, ctx.stopping))
+        try:
+            await Worker(ctx).run()
+        finally:
+            ctx.stopping.set()
+            await server
 
 
 @click.command()
