@@ -28,7 +28,7 @@ from monitor.rules.ast import (
     leaves,
     to_nnf,
 )
-from monitor.rules.predicates import Predicate, PredicateCompiler
+from monitor.rules.predicates import Predicate, PredicateCompiler, WordForm
 from monitor.rules.scan import Scan
 
 
@@ -66,14 +66,14 @@ class Matcher:
         nnf: Sequence[Node],
         patterns: Patterns,
         fields: tuple[str, ...],
-        predicates: list[Predicate],
+        evaluators: tuple[list[Predicate], list[WordForm | None]],
         triggers: dict[int, tuple[int, ...]],
     ) -> None:
         self.queries = tuple(queries)
         self.nnf = tuple(nnf)
         self.patterns = patterns
         self.fields = fields
-        self._predicates = predicates
+        self._predicates, self._forms = evaluators
         self._triggers = triggers
         self._automaton = patterns.automaton() if patterns.ids else None
         # Filled lazily by explain.py, one entry per query the first time it is explained;
@@ -93,12 +93,13 @@ class Matcher:
         compiler = PredicateCompiler(patterns.of, fields)
         nnf = [to_nnf(query) for query in queries]
         predicates = [compiler.predicate(node) for node in nnf]
+        forms = [compiler.word_form(node) for node in nnf]
         triggers: dict[int, list[int]] = {}
         for index, node in enumerate(nnf):
             for word in trigger_words(node) or ():
                 triggers.setdefault(patterns.id(word), []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
-        return cls(queries, nnf, patterns, fields, predicates, frozen)
+        return cls(queries, nnf, patterns, fields, (predicates, forms), frozen)
 
     def scan(self, texts: Mapping[str, str]) -> Scan:
         """Fold and scan an item's fields once (`texts`: field name → text)."""
@@ -114,8 +115,20 @@ class Matcher:
             rules = triggers.get(pattern_id)
             if rules:
                 candidates.update(rules)
-        predicates = self._predicates
-        return [index for index in sorted(candidates) if predicates[index](scan)]
+        predicates, forms = self._predicates, self._forms
+        present = scan.default_ids
+        found = []
+        for index in sorted(candidates):
+            form = forms[index]
+            if form is None:
+                if predicates[index](scan):
+                    found.append(index)
+            elif form[0]:
+                if not form[1].isdisjoint(present):
+                    found.append(index)
+            elif form[1] <= present and form[2].isdisjoint(present):
+                found.append(index)
+        return found
 
     def field_index(self, name: str) -> int:
         return self.fields.index(name)

@@ -15,6 +15,7 @@ from monitor.rules.positions import near_choices, term_spans, term_starts
 from monitor.rules.scan import Scan, hit_key
 
 Predicate = Callable[[Scan], bool]
+WordForm = tuple[bool, frozenset[int], frozenset[int]]
 PatternIds = Callable[[Term], tuple[int, ...]]
 
 
@@ -38,6 +39,30 @@ class PredicateCompiler:
         if isinstance(node, Term) and node.field is None and len(node.words) == 1:
             return self.pattern_ids(node)[0]
         return None
+
+    def word_form(self, node: Node) -> WordForm | None:
+        """The query as pure set tests on default-field words, when it is one: a word or an OR
+        of words is (True, any_of, {}); an AND of words and NOT words is (False, all_of,
+        none_of). Matcher.matching runs these inline, without a predicate call."""
+        word = self.simple_word(node)
+        if word is not None:
+            return True, frozenset({word}), frozenset()
+        if not isinstance(node, And | Or):
+            return None
+        positive: list[int] = []
+        negative: list[int] = []
+        for child in node.children:
+            word = self.simple_word(child)
+            negated = self.simple_word(child.child) if isinstance(child, Not) else None
+            if word is not None:
+                positive.append(word)
+            elif negated is not None:
+                negative.append(negated)
+            else:
+                return None
+        if isinstance(node, Or):
+            return (True, frozenset(positive), frozenset()) if not negative else None
+        return False, frozenset(positive), frozenset(negative)
 
     def boolean(self, node: And | Or) -> Predicate:
         positive: list[int] = []
