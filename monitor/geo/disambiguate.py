@@ -11,7 +11,6 @@ headline every word is capitalised, so weak readings there are dropped.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _BINDING_GAP = re.compile(r",\s{1,2}")
 _LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
+SEVERAL = -2  # in anchors(): a country that more than one name anchors
 
 
 @dataclass(slots=True)
@@ -151,7 +151,7 @@ def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
         q.qualifier = True
 
 
-def anchor_countries(m: Mention) -> set[str]:
+def anchor_country(m: Mention) -> str | None:
     """The country a mention establishes without doubt, if any: its strong readings all lie in
     one country ("Melbourne": Australia, though a small Florida town shares the name), or all
     its readings do when it is bound or in the dateline."""
@@ -159,16 +159,21 @@ def anchor_countries(m: Mention) -> set[str]:
         countries = {c.country for c in m.candidates}
     else:
         countries = {c.country for c in m.candidates if not c.flags & (WEAK | BOUND_ONLY)}
-    return countries if len(countries) == 1 else set()
+    return next(iter(countries)) if len(countries) == 1 else None
 
 
-def anchors(mentions: Iterable[Mention]) -> Counter[tuple[int, str]]:
-    """How many mentions of each name establish each country: (name, country) → count."""
-    counts: Counter[tuple[int, str]] = Counter()
+def anchors(mentions: Iterable[Mention]) -> dict[str, int]:
+    """Each anchored country → the one name (automaton pattern) that anchors it, or SEVERAL."""
+    by_country: dict[str, int] = {}
     for m in mentions:
-        for country in anchor_countries(m):
-            counts[m.name, country] += 1
-    return counts
+        cands = m.candidates
+        if len(cands) == 1 and not cands[0].flags & (WEAK | BOUND_ONLY):
+            country: str | None = cands[0].country  # the common case, without a set
+        else:
+            country = anchor_country(m)
+        if country is not None and by_country.setdefault(country, m.name) != m.name:
+            by_country[country] = SEVERAL
+    return by_country
 
 
 def choose(m: Mention, anchored: set[str]) -> Candidate | None:
@@ -211,14 +216,19 @@ def situate(mentions: Iterable[Mention], text: str) -> None:
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:
     """Choose each mention's reading in the context the *other* mentions establish: "Georgia"
     alone is the country, "Georgia" with "Atlanta" is the U.S. state."""
-    counts = anchors(mentions)
-    everything = {country for _, country in counts}
-    contexts = {
-        name: {c for n, c in counts if n != name} for name in {n for n, _ in counts}
-    }
+    by_country = anchors(mentions)
+    contexts: dict[int, set[str]] = {}  # name → countries anchored by other names
     kept = []
     for m in mentions:
-        m.chosen = choose(m, contexts.get(m.name, everything))
+        cands = m.candidates
+        if len(cands) == 1 and not cands[0].flags & (WEAK | BOUND_ONLY):
+            m.chosen = cands[0]  # what choose() decides for it in any context
+        else:
+            anchored = contexts.get(m.name)
+            if anchored is None:
+                anchored = {c for c, n in by_country.items() if n != m.name}
+                contexts[m.name] = anchored
+            m.chosen = choose(m, anchored)
         if m.chosen is not None:
             kept.append(m)
     return kept

@@ -45,13 +45,13 @@ def mention_weight(
     city whose country the item names nowhere else ("DUBAI (Reuters) - Iran said…")."""
     assert m.chosen is not None
     c = m.chosen
-    weight = SPECIFIC_WEIGHT if c.kind not in _KIND_WEIGHT else _KIND_WEIGHT[c.kind]
-    locative = c.kind != DEMONYM and bool(preposition_before(text, m.start))
+    kind = c.kind
+    weight = SPECIFIC_WEIGHT if kind not in _KIND_WEIGHT else _KIND_WEIGHT[kind]
     if m.qualifier:
         weight = QUALIFIER_WEIGHT
     elif _is_actor(m, text, gaz):
         weight = ACTOR_WEIGHT
-    elif locative:
+    elif kind != DEMONYM and preposition_before(text, m.start):
         weight += LOCATIVE_BONUS
     if m.field == "title":
         weight *= TITLE_FACTOR
@@ -65,6 +65,8 @@ def mention_weight(
 def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     assert m.chosen is not None
     c = m.chosen
+    # Most names are followed by punctuation or a lower-case word that is not an actor noun;
+    # the regex runs only after a space or hyphen.
     if c.kind == DEMONYM or text[m.end : m.end + 1] not in (" ", "-"):
         return False
     following = _NEXT_WORD.match(text, m.end)
@@ -78,19 +80,27 @@ def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
 
 
 def rank_countries(
-    mentions: Sequence[Mention], texts: dict[str, str], gaz: Gazetteer, first_end: int
+    mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0
 ) -> list[tuple[str, float]]:
-    """Countries by descending score; ties keep the order of first appearance."""
+    """Countries by descending score; ties keep the order of first appearance. `mentions` are
+    resolved, title ones first; the first sentence of `text` starts at `after`."""
     scores: dict[str, float] = {}
-    lead = next((m for m in mentions if m.field == "title"), None)
     named = {m.chosen.country for m in mentions if m.chosen is not None and not m.dateline}
     hubs = gaz.dateline_hubs
+    first_end = -1  # found only when a text mention needs it
     for m in mentions:
-        assert m.chosen is not None
-        end = first_end if m.field == "text" else 0
-        hub = m.dateline and m.chosen.name in hubs and m.chosen.country not in named
-        w = mention_weight(m, texts[m.field], gaz, end, not hub)
-        if m is lead:
-            w += TITLE_LEAD_BONUS
-        scores[m.chosen.country] = scores.get(m.chosen.country, 0.0) + w
+        c = m.chosen
+        assert c is not None
+        hub = m.dateline and c.name in hubs and c.country not in named
+        if m.field == "title":
+            w = mention_weight(m, title, gaz, 0, not hub)
+        else:
+            if first_end < 0:
+                first_end = first_sentence_end(text, after)
+            w = mention_weight(m, text, gaz, first_end, not hub)
+        if m is mentions[0] and m.field == "title":
+            w += TITLE_LEAD_BONUS  # the headline's first place
+        scores[c.country] = scores.get(c.country, 0.0) + w
+    if len(scores) < 2:
+        return list(scores.items())
     return sorted(scores.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen order

@@ -20,6 +20,7 @@ from monitor.geo import disambiguate as dis
 from monitor.geo.datelines import find_dateline
 from monitor.geo.gazetteer import (
     BLOCK,
+    DEMONYM,
     KEY_EXACT,
     KEY_LOWER_OK,
     KEY_SENSITIVE,
@@ -30,10 +31,14 @@ from monitor.geo.gazetteer import (
     key_flags,
 )
 from monitor.geo.normalize import padded, pattern_key
-from monitor.geo.scoring import first_sentence_end, rank_countries
+from monitor.geo.scoring import rank_countries
 from monitor.types import GeoTags, Place
 
 _ISO2 = re.compile(r"[A-Za-z]{2}")
+# Match-loop bits on top of the gazetteer's KEY_* flags (which use the low bits).
+_BLOCKED = 1 << 8  # the first reading is BLOCK: the phrase yields no place
+_KEEPS_DOT = 1 << 9  # the first reading ends in a full stop ("U.S.")
+_SOME_DEMONYM = 1 << 10  # some reading is a demonym: check for language uses
 _NOTHING = GeoTags()
 
 
@@ -58,6 +63,9 @@ class Tagger:
         for key, candidate in config:
             flags[key] = key_flags((candidate,))
         self._flags = [flags[k] for k in self._keys]
+        self._meta = [
+            (c, _hot_flags(c, f)) for c, f in zip(self._candidates, self._flags, strict=True)
+        ]
 
     @staticmethod
     def _config_entries(
@@ -84,43 +92,39 @@ class Tagger:
         return _lookup_country(self._table, name)
 
     def tag(self, text: str, title: str = "") -> GeoTags:
-        texts = {"title": title, "text": text}
         people: set[str] = set()
-        found = {field: self._mentions(value, field, people) for field, value in texts.items()}
-        if not found["title"] and not found["text"]:
+        heads = self._mentions(title, "title", people)
+        body = self._mentions(text, "text", people)
+        if not heads and not body:
             return _NOTHING
-        first_end = 0
-        dateline = find_dateline(text)
+        after = 0
+        # The dateline only marks text mentions and moves the first sentence's start, which
+        # only text mentions use: without any, neither matters.
+        dateline = find_dateline(text) if body else None
         if dateline is not None:
-            _mark_dateline(found["text"], dateline.place, dateline.qualifier)
-            first_end = (dateline.qualifier or dateline.place)[1]
-        shouting_title = any(m.sensitive or m.weak for m in found["title"]) and (
+            _mark_dateline(body, dateline.place, dateline.qualifier)
+            after = (dateline.qualifier or dateline.place)[1]
+        shouting_title = bool(heads) and any(m.sensitive or m.weak for m in heads) and (
             dis.is_title_case(title)
         )
         if shouting_title:
             # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit".
-            found["title"] = dis.drop_weak(found["title"])
-        for field, value in texts.items():
-            sensitive = any(m.sensitive for m in found[field])
-            if sensitive and not (field == "title" and shouting_title):
-                people |= dis.person_words(found[field], value, self._gaz)
-        mentions: list[dis.Mention] = []
-        for field, value in texts.items():
-            kept = dis.drop_people(found[field], people) if people else found[field]
-            if len(kept) > 1 and "," in value:
-                dis.bind_pairs(kept, value)
-            dis.situate(kept, value)
-            mentions.extend(kept)
+            heads = dis.drop_weak(heads)
+        elif any(m.sensitive for m in heads):
+            people |= dis.person_words(heads, title, self._gaz)
+        if any(m.sensitive for m in body):
+            people |= dis.person_words(body, text, self._gaz)
+        mentions = _settle(heads, title, people) + _settle(body, text, people)
         resolved = dis.resolve(mentions)
-        ranked = rank_countries(resolved, texts, self._gaz, first_sentence_end(text, first_end))
+        ranked = rank_countries(resolved, title, text, self._gaz, after)
         places = tuple([
             _place(m.surface, m.chosen.country, m.start, m.end, m.field)
             for m in resolved
             if m.chosen is not None
         ])
-        countries = tuple(country for country, _ in ranked)
-        primary = countries[0] if countries else None
-        return GeoTags(countries=countries, primary=primary, places=places)
+        countries = tuple([country for country, _ in ranked])
+        return GeoTags(countries=countries, primary=countries[0] if countries else None,
+                       places=places)
 
     def _mentions(self, text: str, field: str, people: set[str]) -> list[dis.Mention]:
         """Names the automaton finds in one field that pass the letter-case test. Blocked
@@ -129,34 +133,59 @@ class Tagger:
             return []
         norm = padded(text)
         found = []
-        all_flags = self._flags
+        meta = self._meta
+        demonyms = 0
+        Mention = dis.Mention  # noqa: N806 - local binding for the hot loop
         for index, start, end in self._automaton.find_matches_as_indexes(norm):
             # `start` is the pattern's leading space, i.e. the word's index in `text`.
-            flags = all_flags[index]
+            candidates, flags = meta[index]
             if norm[end].isalnum() or not (text[start].isupper() or flags & KEY_LOWER_OK):
                 continue
-            candidates = self._candidates[index]
             stop = end - 1
-            if candidates[0].kind == BLOCK:
+            if flags & _BLOCKED:
                 phrase = text[start:stop]
                 if " " in phrase:
                     people.add(phrase.rsplit(" ", 1)[-1])
                 continue
-            if text[stop : stop + 1] == "." and candidates[0].name.endswith("."):
+            if flags & _KEEPS_DOT and text[stop : stop + 1] == ".":
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
             surface = text[start:stop]
             if flags & KEY_EXACT:
-                candidates = tuple(c for c in candidates if dis.case_allows(surface, c))
+                candidates = tuple([c for c in candidates if dis.case_allows(surface, c)])
                 if not candidates:
                     continue
+            demonyms |= flags & _SOME_DEMONYM
             found.append(
-                dis.Mention(
+                Mention(
                     field, start, stop, surface, candidates,
                     sensitive=bool(flags & KEY_SENSITIVE), weak=bool(flags & KEY_WEAK),
                     name=index,
                 )
             )
-        return dis.drop_language_uses(found, text)
+        return dis.drop_language_uses(found, text) if demonyms else found
+
+
+def _settle(mentions: list[dis.Mention], text: str, people: set[str]) -> list[dis.Mention]:
+    """One field's mentions after person names, "City, State" pairs and "in Nice" context."""
+    if not mentions:
+        return mentions
+    kept = dis.drop_people(mentions, people) if people else mentions
+    if len(kept) > 1 and "," in text:
+        dis.bind_pairs(kept, text)
+    dis.situate(kept, text)
+    return kept
+
+
+def _hot_flags(candidates: tuple[Candidate, ...], flags: int) -> int:
+    """The gazetteer's key flags plus the per-key facts the match loop would otherwise
+    look up on the first candidate for every match."""
+    if candidates[0].kind == BLOCK:
+        flags |= _BLOCKED
+    if candidates[0].name.endswith("."):
+        flags |= _KEEPS_DOT
+    if any(c.kind == DEMONYM for c in candidates):
+        flags |= _SOME_DEMONYM
+    return flags
 
 
 def _place(name: str, country: str, start: int, end: int, field: str) -> Place:
