@@ -101,7 +101,7 @@ VARIANTS: dict[str, StoryModel] = {
     "near-duplicate path only": replace(DEFAULT_MODEL, overlap_threshold=9.0),
     "word unigrams (shingle 1)": replace(DEFAULT_MODEL, shingle_size=1),
     "word trigrams (shingle 3)": replace(DEFAULT_MODEL, shingle_size=3),
-    "16 bands of 2 bins (32 keys)": replace(DEFAULT_MODEL, bands=16),
+    "16 bands of 2 bins (16 keys)": replace(DEFAULT_MODEL, bands=16),
     "8 bands of 4 bins": replace(DEFAULT_MODEL, band_rows=4),
     "dup threshold 0.3": replace(DEFAULT_MODEL, dup_threshold=0.3),
     "dup threshold 0.5": replace(DEFAULT_MODEL, dup_threshold=0.5),
@@ -113,6 +113,9 @@ VARIANTS: dict[str, StoryModel] = {
     "min evidence 3": replace(DEFAULT_MODEL, min_evidence=3, solo_overlap=9.0),
     "pairs of 8 key terms (28 keys)": replace(DEFAULT_MODEL, term_key_limit=8),
     "pairs of 3 key terms (3 keys)": replace(DEFAULT_MODEL, term_key_limit=3),
+    "8 bands, pairs of 5 terms, 4 names (22 keys)": replace(
+        DEFAULT_MODEL, bands=8, term_key_limit=5, name_key_limit=4
+    ),
     "no name keys": replace(DEFAULT_MODEL, name_key_limit=0),
     "16 bins": replace(DEFAULT_MODEL, num_bins=16),
 }

@@ -46,9 +46,9 @@ class StoryModel:
     shingle_size: int = 2
     num_bins: int = 32
     band_rows: int = 2
-    bands: int = 8
-    term_key_limit: int = 5
-    name_key_limit: int = 4
+    bands: int = 6
+    term_key_limit: int = 4
+    name_key_limit: int = 3
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
     overlap_threshold: float = 0.2
