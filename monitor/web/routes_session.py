@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -17,6 +18,7 @@ from monitor.web.views import render
 
 router = APIRouter(include_in_schema=False)
 NAME_MAX = 60
+FAILED_LOGIN_DELAY_S = 0.5
 
 
 @router.get("/")
@@ -40,6 +42,7 @@ def login(
 ) -> Response:
     who = " ".join(name.split())[:NAME_MAX]
     if not who or not check_password(settings_of(request), password):
+        time.sleep(FAILED_LOGIN_DELAY_S)  # slows guessing; runs in the thread pool
         context = {"next": safe_next(next), "error": "Wrong name or password.", "name": who}
         return render(request, "login.html.j2", context, status_code=401)
     request.session.clear()  # a fresh session (and CSRF token) after logging in

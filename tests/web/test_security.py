@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
+from monitor.store.sqlite import SqliteStore
+from monitor.types import InboxFilter
 from monitor.web import create_app
 from monitor.web.security import CSP
 from tests.web.conftest import BEARER, PASSWORD, csrf_of
@@ -116,3 +119,19 @@ def test_metrics_need_credentials_and_healthz_does_not(anonymous: TestClient) ->
     assert anonymous.get("/metrics").status_code == 401
     assert anonymous.get("/metrics", headers=BEARER).status_code == 200
     assert anonymous.get("/healthz").json()["status"] == "ok"
+
+
+def test_pages_hold_no_inline_script_or_style(client: TestClient, db: SqliteStore) -> None:
+    story = db.inbox(InboxFilter()).rows[0].story_id
+    for path in ("/matches", f"/stories/{story}", "/rules?q=rocket*", "/feeds", "/overview",
+                 "/digest", "/audit"):
+        html = client.get(path).text
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], path
+        assert " style=" not in html and "<style" not in html, path
+        assert re.search(r"\son[a-z]+=", html) is None, path
+
+
+def test_large_charts_are_sent_compressed(client: TestClient) -> None:
+    response = client.get("/charts/world.svg", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text.startswith("<?xml")
