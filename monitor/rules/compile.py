@@ -28,7 +28,7 @@ from monitor.rules.ast import (
     leaves,
     to_nnf,
 )
-from monitor.rules.predicates import Predicate, PredicateCompiler, WordForm
+from monitor.rules.predicates import Clauses, Predicate, PredicateCompiler, WordForm
 from monitor.rules.scan import Scan
 
 
@@ -66,14 +66,14 @@ class Matcher:
         nnf: Sequence[Node],
         patterns: Patterns,
         fields: tuple[str, ...],
-        evaluators: tuple[list[Predicate], list[WordForm | None]],
+        evaluators: tuple[list[Predicate], list[WordForm | None], list[Clauses]],
         triggers: dict[int, tuple[int, ...]],
     ) -> None:
         self.queries = tuple(queries)
         self.nnf = tuple(nnf)
         self.patterns = patterns
         self.fields = fields
-        self._predicates, self._forms = evaluators
+        self._predicates, self._forms, self._clauses = evaluators
         self._triggers = triggers
         self._automaton = patterns.automaton() if patterns.ids else None
         # Filled lazily by explain.py, one entry per query the first time it is explained;
@@ -94,12 +94,13 @@ class Matcher:
         nnf = [to_nnf(query) for query in queries]
         predicates = [compiler.predicate(node) for node in nnf]
         forms = [compiler.word_form(node) for node in nnf]
+        clauses = [compiler.clauses(node) for node in nnf]
         triggers: dict[int, list[int]] = {}
         for index, node in enumerate(nnf):
             for word in trigger_words(node) or ():
                 triggers.setdefault(patterns.id(word), []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
-        return cls(queries, nnf, patterns, fields, (predicates, forms), frozen)
+        return cls(queries, nnf, patterns, fields, (predicates, forms, clauses), frozen)
 
     def scan(self, texts: Mapping[str, str]) -> Scan:
         """Fold and scan an item's fields once (`texts`: field name → text)."""
@@ -115,14 +116,18 @@ class Matcher:
             rules = triggers.get(pattern_id)
             if rules:
                 candidates.update(rules)
-        predicates, forms = self._predicates, self._forms
-        present = scan.default_ids
+        predicates, forms, clauses = self._predicates, self._forms, self._clauses
+        present, hit = scan.default_ids, scan.pattern_ids
         found = []
         for index in sorted(candidates):
             form = forms[index]
             if form is None:
-                if predicates[index](scan):
-                    found.append(index)
+                for clause in clauses[index]:
+                    if clause.isdisjoint(hit):
+                        break
+                else:
+                    if predicates[index](scan):
+                        found.append(index)
             elif form[0]:
                 if not form[1].isdisjoint(present):
                     found.append(index)

@@ -16,6 +16,7 @@ from monitor.rules.scan import Scan, hit_key
 
 Predicate = Callable[[Scan], bool]
 WordForm = tuple[bool, frozenset[int], frozenset[int]]
+Clauses = tuple[frozenset[int], ...]
 PatternIds = Callable[[Term], tuple[int, ...]]
 
 
@@ -63,6 +64,24 @@ class PredicateCompiler:
         if isinstance(node, Or):
             return (True, frozenset(positive), frozenset()) if not negative else None
         return False, frozenset(positive), frozenset(negative)
+
+    def clauses(self, node: Node) -> Clauses:
+        """Necessary conditions: sets of pattern ids each of which must meet the ids hit in the
+        item for `node` to be true. Matcher.matching tests them inline, so most triggered
+        rules that fail are rejected without a predicate call."""
+        if isinstance(node, Term):
+            return tuple(frozenset({i}) for i in dict.fromkeys(self.pattern_ids(node)))
+        if isinstance(node, Near):
+            firsts = (frozenset(self.pattern_ids(t)[0] for t in alts) for alts in node.operands)
+            return tuple(dict.fromkeys(firsts))
+        if isinstance(node, Not):
+            return ()
+        children = [self.clauses(child) for child in node.children]
+        if isinstance(node, And):
+            return tuple(dict.fromkeys(c for clauses in children for c in clauses))
+        if not all(children):
+            return ()
+        return (frozenset().union(*(min(clauses, key=len) for clauses in children)),)
 
     def boolean(self, node: And | Or) -> Predicate:
         positive: list[int] = []
