@@ -41,6 +41,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HSTS = "max-age=31536000"
 SESSION_COOKIE = "monitor_session"
 SESSION_MAX_AGE_S = 12 * 3600
 LOCAL_ACTOR = "local"
@@ -156,8 +157,11 @@ def check_password(web: WebSettings, password: str) -> bool:
 
 
 def safe_next(path: str | None) -> str:
-    """Only same-site absolute paths ("/matches?x"), never "//host" or a URL."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """Only same-site absolute paths ("/matches?x"): never "//host", a URL, a backslash, or
+    whitespace and controls (browsers drop tabs and newlines: "/\t/host" is "//host")."""
+    if not path or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if any(c == "\\" or ord(c) < 33 or ord(c) == 127 for c in path):
         return "/"
     return path
 
@@ -180,6 +184,8 @@ async def security_headers(request: Request, call_next: Call) -> Response:
         response.headers.setdefault(name, value)
     if framed:
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    if secure_cookies(settings_of(request)):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.url.path.startswith(("/api/", "/login")) or request.method != "GET":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -64,13 +64,23 @@ def test_the_session_cookie_is_secure_behind_https(settings: Settings) -> None:
         response = client.post("/login", data={"csrf": token, "name": "ann",
                                                "password": PASSWORD}, follow_redirects=False)
     assert "secure" in response.headers["set-cookie"].lower()
+    assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
-def test_login_never_redirects_off_site(anonymous: TestClient) -> None:
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\t/evil.example",
+                                    "/\\evil.example", "evil.example"])
+def test_login_never_redirects_off_site(anonymous: TestClient, target: str) -> None:
     token = csrf_of(anonymous.get("/login").text)
     response = anonymous.post("/login", data={"csrf": token, "name": "ann", "password": PASSWORD,
-                                              "next": "//evil.example/x"}, follow_redirects=False)
+                                              "next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_login_returns_to_the_page_asked_for(anonymous: TestClient) -> None:
+    token = csrf_of(anonymous.get("/login").text)
+    response = anonymous.post("/login", data={"csrf": token, "name": "ann", "password": PASSWORD,
+                                              "next": "/rules?q=a"}, follow_redirects=False)
+    assert response.headers["location"] == "/rules?q=a"
 
 
 def test_a_form_without_the_csrf_token_is_refused(client: TestClient) -> None:
