@@ -68,21 +68,23 @@ def case_allows(surface: str, candidate: Candidate) -> bool:
 
 def is_title_case(text: str) -> bool:
     words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    return len(words) >= 3 and len([w for w in words if w[0].isupper()]) >= 0.8 * len(words)
 
 
-def _in_name_context(
-    m: Mention, text: str, gaz: Gazetteer, starts: set[int], ends: set[int]
-) -> bool:
-    # Cheap character tests first; the regexes run only when a capital is adjacent.
+def _in_name_context(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
+    # Cheap character tests first; the regexes run only when a capital is adjacent, and the
+    # scan for a neighbouring place name only when the regex finds a name word.
     if text[m.end + 1 : m.end + 2].isupper():
         after = _NAME_AFTER.match(text, m.end)
-        if after and after.group(1) not in gaz.place_suffixes and m.end + 1 not in starts:
-            return True
+        if after and after.group(1) not in gaz.place_suffixes:
+            if not any(x.start == m.end + 1 for x in others):
+                return True
     if m.start < 3 or text[m.start - 1] != " " or not text[m.start - 2].islower():
         return False
     before = _NAME_BEFORE.search(text, max(0, m.start - 30), m.start)
-    return bool(before and before.group(1) not in gaz.place_prefixes and m.start - 1 not in ends)
+    if before is None or before.group(1) in gaz.place_prefixes:
+        return False
+    return not any(x.end == m.start - 1 for x in others)
 
 
 def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
@@ -98,15 +100,13 @@ def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
     ]
 
 
-def person_words(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> set[str]:
+def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]:
     """Surnames seen in a person context ("Lloyd Austin"), so that a later bare "Austin"
     in the same item is the person too."""
-    starts = {m.start for m in mentions}
-    ends = {m.end for m in mentions}
     return {
         m.surface
         for m in mentions
-        if m.sensitive and not m.dateline and _in_name_context(m, text, gaz, starts, ends)
+        if m.sensitive and not m.dateline and _in_name_context(m, text, gaz, mentions)
     }
 
 
@@ -216,19 +216,21 @@ def situate(mentions: Iterable[Mention], text: str) -> None:
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:
     """Choose each mention's reading in the context the *other* mentions establish: "Georgia"
     alone is the country, "Georgia" with "Atlanta" is the U.S. state."""
-    by_country = anchors(mentions)
-    contexts: dict[int, set[str]] = {}  # name → countries anchored by other names
-    kept = []
+    open_ = []
     for m in mentions:
         cands = m.candidates
         if len(cands) == 1 and not cands[0].flags & (WEAK | BOUND_ONLY):
             m.chosen = cands[0]  # what choose() decides for it in any context
         else:
-            anchored = contexts.get(m.name)
-            if anchored is None:
-                anchored = {c for c, n in by_country.items() if n != m.name}
-                contexts[m.name] = anchored
-            m.chosen = choose(m, anchored)
-        if m.chosen is not None:
-            kept.append(m)
-    return kept
+            open_.append(m)
+    if not open_:
+        return list(mentions)  # the common case: no context needed
+    by_country = anchors(mentions)
+    contexts: dict[int, set[str]] = {}  # name → countries anchored by other names
+    for m in open_:
+        anchored = contexts.get(m.name)
+        if anchored is None:
+            anchored = {c for c, n in by_country.items() if n != m.name}
+            contexts[m.name] = anchored
+        m.chosen = choose(m, anchored)
+    return [m for m in mentions if m.chosen is not None]

@@ -26,8 +26,10 @@ FIRST_SENTENCE_FACTOR = 1.5
 LOCATIVE_BONUS = 1.5
 ACTOR_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
-_KIND_WEIGHT = {COUNTRY: 2.0, DEMONYM: 1.0}
+COUNTRY_WEIGHT = 2.0
+DEMONYM_WEIGHT = 1.0
 SPECIFIC_WEIGHT = 3.0
+_GLUE = (" ", "-")  # between a name and the word that makes it an actor
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
@@ -38,36 +40,12 @@ def first_sentence_end(text: str, after: int = 0) -> int:
     return m.start() + 1 if m else len(text)
 
 
-def mention_weight(
-    m: Mention, text: str, gaz: Gazetteer, first_end: int, hub_ok: bool = True
-) -> float:
-    """One mention's weight for its country; `hub_ok` is False for a dateline from a bureau
-    city whose country the item names nowhere else ("DUBAI (Reuters) - Iran said…")."""
-    assert m.chosen is not None
-    c = m.chosen
-    kind = c.kind
-    weight = SPECIFIC_WEIGHT if kind not in _KIND_WEIGHT else _KIND_WEIGHT[kind]
-    if m.qualifier:
-        weight = QUALIFIER_WEIGHT
-    elif _is_actor(m, text, gaz):
-        weight = ACTOR_WEIGHT
-    elif kind != DEMONYM and preposition_before(text, m.start):
-        weight += LOCATIVE_BONUS
-    if m.field == "title":
-        weight *= TITLE_FACTOR
-    elif m.start < first_end:
-        weight *= FIRST_SENTENCE_FACTOR
-    if m.dateline:
-        return weight + DATELINE_BONUS if hub_ok else HUB_DATELINE_WEIGHT
-    return weight
-
-
 def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     assert m.chosen is not None
     c = m.chosen
     # Most names are followed by punctuation or a lower-case word that is not an actor noun;
     # the regex runs only after a space or hyphen.
-    if c.kind == DEMONYM or text[m.end : m.end + 1] not in (" ", "-"):
+    if c.kind == DEMONYM or text[m.end : m.end + 1] not in _GLUE:
         return False
     following = _NEXT_WORD.match(text, m.end)
     if following is None:
@@ -83,21 +61,38 @@ def rank_countries(
     mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0
 ) -> list[tuple[str, float]]:
     """Countries by descending score; ties keep the order of first appearance. `mentions` are
-    resolved, title ones first; the first sentence of `text` starts at `after`."""
+    resolved, title ones first; the first sentence of `text` starts at `after`. One loop with
+    the weights inline: this runs for every mention of every item."""
     scores: dict[str, float] = {}
     named = {m.chosen.country for m in mentions if m.chosen is not None and not m.dateline}
-    hubs = gaz.dateline_hubs
     first_end = -1  # found only when a text mention needs it
     for m in mentions:
         c = m.chosen
         assert c is not None
-        hub = m.dateline and c.name in hubs and c.country not in named
         if m.field == "title":
-            w = mention_weight(m, title, gaz, 0, not hub)
+            source, factor = title, TITLE_FACTOR
         else:
+            source = text
             if first_end < 0:
                 first_end = first_sentence_end(text, after)
-            w = mention_weight(m, text, gaz, first_end, not hub)
+            factor = FIRST_SENTENCE_FACTOR if m.start < first_end else 1.0
+        kind = c.kind
+        if m.qualifier:
+            w = QUALIFIER_WEIGHT
+        elif kind == DEMONYM:
+            w = DEMONYM_WEIGHT  # an actor more often than a scene: no actor or locative test
+        else:
+            w = COUNTRY_WEIGHT if kind == COUNTRY else SPECIFIC_WEIGHT
+            # The calls only when the next or previous character allows an actor or a locative.
+            if source[m.end : m.end + 1] in _GLUE and _is_actor(m, source, gaz):
+                w = ACTOR_WEIGHT
+            elif m.start > 2 and source[m.start - 1] == " " and preposition_before(source, m.start):
+                w += LOCATIVE_BONUS
+        w *= factor
+        if m.dateline:
+            # A bureau city whose country the item names nowhere else: "DUBAI (Reuters) - Iran…"
+            hub = c.name in gaz.dateline_hubs and c.country not in named
+            w = HUB_DATELINE_WEIGHT if hub else w + DATELINE_BONUS
         if m is mentions[0] and m.field == "title":
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w

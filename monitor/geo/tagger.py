@@ -10,7 +10,9 @@ Everything here is pure: the automaton is built once in `Tagger.__init__`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
+from operator import itemgetter
 
 import ahocorasick_rs
 
@@ -40,6 +42,8 @@ _BLOCKED = 1 << 8  # the first reading is BLOCK: the phrase yields no place
 _KEEPS_DOT = 1 << 9  # the first reading ends in a full stop ("U.S.")
 _SOME_DEMONYM = 1 << 10  # some reading is a demonym: check for language uses
 _NOTHING = GeoTags()
+_SPACES = re.compile(" +")
+_START = itemgetter(1)  # of an automaton match (index, start, end)
 
 
 class Tagger:
@@ -64,8 +68,13 @@ class Tagger:
             flags[key] = key_flags((candidate,))
         self._flags = [flags[k] for k in self._keys]
         self._meta = [
-            (c, _hot_flags(c, f)) for c, f in zip(self._candidates, self._flags, strict=True)
+            (c, _hot_flags(c, f), bool(f & KEY_SENSITIVE), bool(f & KEY_WEAK))
+            for c, f in zip(self._candidates, self._flags, strict=True)
         ]
+        # Between title and text in the one automaton pass: more spaces in a row than any
+        # pattern has, so no match spans the two fields.
+        longest = max((len(run) for key in self._keys for run in _SPACES.findall(key)), default=0)
+        self._separator = "\n" * max(2, longest + 1)
 
     @staticmethod
     def _config_entries(
@@ -93,8 +102,7 @@ class Tagger:
 
     def tag(self, text: str, title: str = "") -> GeoTags:
         people: set[str] = set()
-        heads = self._mentions(title, "title", people)
-        body = self._mentions(text, "text", people)
+        heads, head_flags, body, body_flags = self._find(title, text, people)
         if not heads and not body:
             return _NOTHING
         after = 0
@@ -104,75 +112,100 @@ class Tagger:
         if dateline is not None:
             _mark_dateline(body, dateline.place, dateline.qualifier)
             after = (dateline.qualifier or dateline.place)[1]
-        shouting_title = bool(heads) and any(m.sensitive or m.weak for m in heads) and (
-            dis.is_title_case(title)
-        )
-        if shouting_title:
+        if head_flags & (KEY_SENSITIVE | KEY_WEAK) and dis.is_title_case(title):
             # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit".
             heads = dis.drop_weak(heads)
-        elif any(m.sensitive for m in heads):
+            head_flags &= ~KEY_WEAK
+        elif head_flags & KEY_SENSITIVE:
             people |= dis.person_words(heads, title, self._gaz)
-        if any(m.sensitive for m in body):
+        if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
-        mentions = _settle(heads, title, people) + _settle(body, text, people)
+        mentions = _settle(heads, title, people, head_flags)
+        mentions += _settle(body, text, people, body_flags)
         resolved = dis.resolve(mentions)
         ranked = rank_countries(resolved, title, text, self._gaz, after)
-        places = tuple([
-            _place(m.surface, m.chosen.country, m.start, m.end, m.field)
-            for m in resolved
-            if m.chosen is not None
-        ])
         countries = tuple([country for country, _ in ranked])
-        return GeoTags(countries=countries, primary=countries[0] if countries else None,
-                       places=places)
+        return _geotags(countries, countries[0] if countries else None, _places(resolved))
 
-    def _mentions(self, text: str, field: str, people: set[str]) -> list[dis.Mention]:
-        """Names the automaton finds in one field that pass the letter-case test. Blocked
-        phrases add their last word to `people` ("Jordan Henderson" … "Henderson said")."""
-        if not text:
-            return []
-        norm = padded(text)
+    def _find(
+        self, title: str, text: str, people: set[str]
+    ) -> tuple[list[dis.Mention], int, list[dis.Mention], int]:
+        """Both fields' mentions and the union of their key flags, from one automaton pass
+        over title + separator + text (no pattern has as many spaces in a row as the
+        separator, so no match can span it)."""
+        if not title and not text:
+            return [], 0, [], 0
+        split = len(title) + len(self._separator)  # title indices ≤ len(title) + 1 < split
+        raw = title + self._separator + text
+        norm = padded(raw)
+        matches = self._automaton.find_matches_as_indexes(norm)
+        first = bisect_left(matches, split, key=_START)
+        heads, head_flags = self._mentions(raw, norm, matches[:first], "title", 0, people)
+        body, body_flags = self._mentions(raw, norm, matches[first:], "text", split, people)
+        if head_flags & _SOME_DEMONYM:
+            heads, head_flags = self._drop_language_uses(heads, title)
+        if body_flags & _SOME_DEMONYM:
+            body, body_flags = self._drop_language_uses(body, text)
+        return heads, head_flags, body, body_flags
+
+    def _mentions(
+        self, raw: str, norm: str, matches: list[tuple[int, int, int]], field: str, offset: int,
+        people: set[str],
+    ) -> tuple[list[dis.Mention], int]:
+        """Names matched in one field that pass the letter-case test, with field offsets, and
+        the union of their key flags. Blocked phrases add their last word to `people`
+        ("Jordan Henderson" … "Henderson said")."""
         found = []
         meta = self._meta
-        demonyms = 0
+        seen = 0
         Mention = dis.Mention  # noqa: N806 - local binding for the hot loop
-        for index, start, end in self._automaton.find_matches_as_indexes(norm):
-            # `start` is the pattern's leading space, i.e. the word's index in `text`.
-            candidates, flags = meta[index]
-            if norm[end].isalnum() or not (text[start].isupper() or flags & KEY_LOWER_OK):
+        for index, start, end in matches:
+            # `start` is the pattern's leading space, i.e. the word's index in `raw`.
+            candidates, flags, sensitive, weak = meta[index]
+            if norm[end].isalnum() or not (raw[start].isupper() or flags & KEY_LOWER_OK):
                 continue
             stop = end - 1
             if flags & _BLOCKED:
-                phrase = text[start:stop]
+                phrase = raw[start:stop]
                 if " " in phrase:
                     people.add(phrase.rsplit(" ", 1)[-1])
                 continue
-            if flags & _KEEPS_DOT and text[stop : stop + 1] == ".":
+            if flags & _KEEPS_DOT and raw[stop : stop + 1] == ".":
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
-            surface = text[start:stop]
+            surface = raw[start:stop]
             if flags & KEY_EXACT:
                 candidates = tuple([c for c in candidates if dis.case_allows(surface, c)])
                 if not candidates:
                     continue
-            demonyms |= flags & _SOME_DEMONYM
-            found.append(
-                Mention(
-                    field, start, stop, surface, candidates,
-                    sensitive=bool(flags & KEY_SENSITIVE), weak=bool(flags & KEY_WEAK),
-                    name=index,
-                )
-            )
-        return dis.drop_language_uses(found, text) if demonyms else found
+            seen |= flags
+            found.append(Mention(
+                field, start - offset, stop - offset, surface, candidates,
+                False, False, False, None, sensitive, False, weak, index,
+            ))
+        return found, seen
+
+    def _drop_language_uses(
+        self, mentions: list[dis.Mention], text: str
+    ) -> tuple[list[dis.Mention], int]:
+        kept = dis.drop_language_uses(mentions, text)
+        seen = 0
+        for m in kept:
+            seen |= self._meta[m.name][1]
+        return kept, seen
 
 
-def _settle(mentions: list[dis.Mention], text: str, people: set[str]) -> list[dis.Mention]:
-    """One field's mentions after person names, "City, State" pairs and "in Nice" context."""
+def _settle(
+    mentions: list[dis.Mention], text: str, people: set[str], flags: int
+) -> list[dis.Mention]:
+    """One field's mentions after person names, "City, State" pairs and "in Nice" context;
+    `flags` is the union of their key flags."""
     if not mentions:
         return mentions
     kept = dis.drop_people(mentions, people) if people else mentions
     if len(kept) > 1 and "," in text:
         dis.bind_pairs(kept, text)
-    dis.situate(kept, text)
+    if flags & KEY_WEAK:
+        dis.situate(kept, text)
     return kept
 
 
@@ -188,12 +221,25 @@ def _hot_flags(candidates: tuple[Candidate, ...], flags: int) -> int:
     return flags
 
 
-def _place(name: str, country: str, start: int, end: int, field: str) -> Place:
-    """A Place without the frozen-dataclass __init__ (one `object.__setattr__` per field):
-    on the hot path that costs more than resolving the name did."""
-    place = object.__new__(Place)
-    place.__dict__.update(name=name, country=country, start=start, end=end, field=field)
-    return place
+# Place and GeoTags are frozen dataclasses: their __init__ costs one `object.__setattr__` per
+# field, more on the hot path than resolving the name did. These build the same values.
+def _places(resolved: Sequence[dis.Mention]) -> tuple[Place, ...]:
+    new = object.__new__
+    places = []
+    for m in resolved:
+        assert m.chosen is not None
+        place = new(Place)
+        place.__dict__.update(
+            name=m.surface, country=m.chosen.country, start=m.start, end=m.end, field=m.field
+        )
+        places.append(place)
+    return tuple(places)
+
+
+def _geotags(countries: tuple[str, ...], primary: str | None, places: tuple[Place, ...]) -> GeoTags:
+    tags = object.__new__(GeoTags)
+    tags.__dict__.update(countries=countries, primary=primary, places=places)
+    return tags
 
 
 def _mark_dateline(
