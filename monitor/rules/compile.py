@@ -5,6 +5,10 @@ A query's triggers are a set of words at least one of which must occur for the q
 (for AND, the most selective child's; for OR, all children's). `parse_query` rejects queries
 true on an empty item, so every accepted query has triggers; queries whose triggers are absent
 are never evaluated, which is what keeps matching independent of the number of rules.
+
+A triggered query is then decided in the cheapest way that is exact: word-only queries by set
+tests inline (`WordForm`); others first by their necessary-word clauses, inline, and only then
+by their compiled predicate (phrases and proximity on hit positions).
 """
 
 from __future__ import annotations
