@@ -315,8 +315,9 @@ class DigestMatch:
 class InboxFilter:
     """What the inbox and `/api/matches` narrow matches by; None means "any".
 
-    `region`: the primary country or any listed region; `text`: a case-insensitive substring of
-    the title or summary; `since`/`until`: matched at, half-open.
+    `region`: the primary country or any listed region; `countries`: any of them, likewise (a
+    named region's countries); `text`: a case-insensitive substring of the title or summary;
+    `since`/`until`: matched at, half-open.
     """
 
     rule: str | None = None
@@ -326,6 +327,7 @@ class InboxFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    countries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

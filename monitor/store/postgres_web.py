@@ -77,6 +77,9 @@ def conditions(f: InboxFilter, *, status: bool = True) -> tuple[str, list[Any]]:
     if f.region is not None:
         where.append("(i.primary_country = %s OR m.regions ? %s)")
         params += [f.region, f.region]
+    if f.countries:
+        where.append("(i.primary_country = ANY(%s) OR m.regions ?| %s)")
+        params += [list(f.countries), list(f.countries)]
     if f.text:
         where.append("(i.title ILIKE %s OR i.summary ILIKE %s)")
         params += [_like(f.text)] * 2

@@ -65,6 +65,11 @@ def conditions(f: InboxFilter, *, status: bool = True) -> tuple[str, list[Any]]:
         where.append("(i.primary_country = ? OR EXISTS "
                      "(SELECT 1 FROM json_each(m.regions) WHERE value = ?))")
         params += [f.region, f.region]
+    if f.countries:
+        marks = ",".join("?" * len(f.countries))
+        where.append(f"(i.primary_country IN ({marks}) OR EXISTS "
+                     f"(SELECT 1 FROM json_each(m.regions) WHERE value IN ({marks})))")
+        params += [*f.countries, *f.countries]
     if f.since is not None:
         where.append("m.matched_at >= ?")
         params.append(ts(f.since))

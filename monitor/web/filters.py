@@ -2,15 +2,17 @@
 
 Filters come from GET forms, so an empty field means "any". `since` is a date (YYYY-MM-DD, from
 the start of that UTC day) or a duration back from now ("24h", "7d"); `until` is a date
-(inclusive). A value that cannot be read is reported, not guessed.
+(inclusive); `region` is a country code or a region name ("Levant", "Middle East"). A value that
+cannot be read is reported, not guessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from monitor.config import parse_duration
+from monitor.config import RegionConfig, parse_duration
 from monitor.types import MATCH_STATUSES, InboxFilter
 
 ALL = "all"
@@ -49,7 +51,9 @@ def _since(text: str, now: datetime) -> datetime:
         return now - timedelta(seconds=parse_duration(text))
 
 
-def to_filter(form: FilterForm, now: datetime) -> tuple[InboxFilter, list[str]]:
+def to_filter(
+    form: FilterForm, now: datetime, regions: Sequence[RegionConfig] = ()
+) -> tuple[InboxFilter, list[str]]:
     """The store filter and the problems found (each field at fault is then ignored)."""
     problems: list[str] = []
     status = form.status.strip() or None
@@ -73,13 +77,31 @@ def to_filter(form: FilterForm, now: datetime) -> tuple[InboxFilter, list[str]]:
             until = datetime.combine(_day(form.until.strip()), time(), UTC) + timedelta(days=1)
         except (ValueError, OverflowError):
             problems.append(f"until: {form.until!r} is not a date (YYYY-MM-DD)")
-    region = form.region.strip()
+    code, countries = _region(form.region.strip(), regions, problems)
     return InboxFilter(
         rule=form.rule.strip() or None,
-        region=(region.upper() if len(region) == 2 else region) or None,
+        region=code,
         severity=severity,
         status=status,
         since=since,
         until=until,
         text=form.q.strip()[:TEXT_MAX] or None,
+        countries=countries,
     ), problems
+
+
+def _region(
+    text: str, regions: Sequence[RegionConfig], problems: list[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """A two-letter country code as is; a region name (config or built-in) → its countries."""
+    if not text:
+        return None, ()
+    if len(text) == 2:
+        return text.upper(), ()
+    from monitor.geo.regions import region_countries
+
+    found = region_countries(text, regions)
+    if not found:
+        problems.append(f"region: {text!r} is neither a country code nor a known region")
+        return None, ()
+    return None, tuple(sorted(found))

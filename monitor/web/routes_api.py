@@ -53,7 +53,7 @@ def list_matches(
 ) -> MatchList:
     """Matches, newest first, one per (item, rule), with the same filters as the inbox."""
     form = FilterForm(rule, region, severity, status, since, until, strip_invisible(q))
-    wanted, problems = to_filter(form, now(request))
+    wanted, problems = to_filter(form, now(request), settings_of_app(request).regions)
     if problems:
         raise HTTPException(422, problems)
     page = store_of(request).search_matches(wanted, limit, offset)

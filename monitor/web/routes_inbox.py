@@ -33,9 +33,9 @@ def inbox(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     form = FilterForm(rule, region, severity, status, since, until, q)
-    wanted, problems = to_filter(form, now(request))
-    result = store_of(request).inbox(wanted, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     settings = settings_of_app(request)
+    wanted, problems = to_filter(form, now(request), settings.regions)
+    result = store_of(request).inbox(wanted, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return render(request, "inbox.html.j2", {
         "form": form,
         "page": result,

@@ -6,6 +6,7 @@ policy that allows their inline styles and nothing else (see `security.FRAMED_CS
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from monitor import schedule
+from monitor.config import RegionConfig
 from monitor.web import charts
 from monitor.web.deps import now, settings_of_app, store_of
 from monitor.web.queries import digest_preview
@@ -47,6 +49,7 @@ def overview(request: Request, actor: Actor, window: Window = "7d") -> Response:
     counts = store_of(request).country_counts(now(request) - timedelta(days=WINDOWS[window]))
     return render(request, "overview.html.j2", {
         "window": window, "windows": list(WINDOWS), "counts": counts,
+        "regions": bool(settings_of_app(request).regions),
         "links": {code: _inbox(region=code, since=window) for code in counts},
     })
 
@@ -64,12 +67,29 @@ def _days(end: datetime, count: int) -> list[str]:
     return [(last - timedelta(days=count - 1 - i)).isoformat() for i in range(count)]
 
 
+def by_region(
+    per_country: Mapping[str, Mapping[str, int]], regions: Sequence[RegionConfig]
+) -> dict[str, dict[str, int]]:
+    """Per-day counts of countries summed into the configured regions."""
+    summed: dict[str, dict[str, int]] = {}
+    for region in regions:
+        days = summed.setdefault(region.name, {})
+        for code in {c.upper() for c in region.countries}:
+            for day, n in per_country.get(code, {}).items():
+                days[day] = days.get(day, 0) + n
+    return summed
+
+
 @router.get("/charts/daily-{by}.svg")
-def daily_svg(request: Request, by: Literal["rule", "country"], actor: Actor) -> Response:
+def daily_svg(
+    request: Request, by: Literal["rule", "country", "region"], actor: Actor
+) -> Response:
     moment = now(request)
     days = _days(moment, DAILY_DAYS)
     since = datetime.fromisoformat(days[0]).replace(tzinfo=moment.tzinfo)
-    series = store_of(request).daily_counts(since, by)
+    series = store_of(request).daily_counts(since, "rule" if by == "rule" else "country")
+    if by == "region":
+        series = by_region(series, settings_of_app(request).regions)
     field = "rule" if by == "rule" else "region"
 
     def link(key: str, day: str) -> str:

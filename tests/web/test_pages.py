@@ -148,3 +148,16 @@ def test_the_digest_preview_renders_the_e_mail_without_sending(
     assert len(db.list_outbox()) == queued
     today = local_day(datetime.now(UTC), "Asia/Baghdad")
     assert db.digest_run("desk@example.org", today) is None
+
+
+def test_a_region_name_filters_the_inbox_to_its_countries(client: TestClient) -> None:
+    levant = client.get("/matches?region=Levant&status=all").text
+    assert "Lebanon" in levant and "Jordan" in levant and "Kyiv" not in levant
+    unknown = client.get("/matches?region=Atlantis").text.replace("&#39;", "'")
+    assert "region: 'Atlantis' is neither a country code nor a known region" in unknown
+
+
+def test_the_per_region_chart_sums_the_configured_regions(client: TestClient) -> None:
+    assert 'src="/charts/daily-region.svg"' in client.get("/overview").text
+    svg = client.get("/charts/daily-region.svg").text
+    assert "Levant" in svg and "region=Levant" in svg
