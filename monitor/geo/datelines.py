@@ -16,8 +16,9 @@ from dataclasses import dataclass
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
 _WORD = r"[A-Z][\w.'’\-]*"
 _NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|de|da|del|du|la|el|al|the)){{0,3}}"
-# The dateline's end: a dash or colon followed by a space, within the first 100 characters.
-_END = re.compile(r"\s*(?P<dash>[-—–:]{1,2})\s")
+# The dateline's end: a dash or colon followed by a space, within the first 100 characters
+# (with the spaces before it, found by stepping back: see find_dateline).
+_DASH = re.compile(r"(?P<dash>[-—–:]{1,2})\s")
 _HEAD = re.compile(
     rf"""\s*(?P<place>{_NAME})
         (?:,\s*(?P<qual>(?!{_MONTH}){_NAME}))?
@@ -38,15 +39,22 @@ class Dateline:
 def find_dateline(text: str) -> Dateline | None:
     if not text[:1].isupper():
         return None
-    end = _END.search(text, 0, 100)
-    m = _HEAD.fullmatch(text, 0, end.start()) if end else None
-    if end is None or m is None:
+    dash = _DASH.search(text, 0, 100)
+    if dash is None:
+        return None
+    # The head ends where the spaces before the dash start. Searching for the dash and stepping
+    # back is several times faster than a regex trying `\s*` before a dash at every position.
+    m = _HEAD.fullmatch(text, 0, len(text[: dash.start()].rstrip()))
+    if m is None:
         return None
     place = m.group("place")
-    has_support = bool(m.group("agency") or m.group("date"))
-    shouting = place.upper() == place and any(ch.isalpha() for ch in place)
-    with_qualifier = m.group("qual") is not None and end.group("dash") != ":"
-    if not (has_support or shouting or with_qualifier):
+    # The place starts with a capital letter: all capitals needs no test that it has letters.
+    if not (
+        m.group("agency")
+        or m.group("date")
+        or place.upper() == place
+        or (m.group("qual") is not None and dash.group("dash") != ":")
+    ):
         return None
     qualifier = m.span("qual") if m.group("qual") else None
     return Dateline(place=m.span("place"), qualifier=qualifier)

@@ -57,6 +57,10 @@ def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     return c.kind == COUNTRY and word[0].isupper() and word not in gaz.place_suffixes
 
 
+def _named_elsewhere(country: str, mentions: Sequence[Mention]) -> bool:
+    return any(m.chosen.country == country for m in mentions if m.chosen and not m.dateline)
+
+
 def rank_countries(
     mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0
 ) -> list[tuple[str, float]]:
@@ -64,8 +68,8 @@ def rank_countries(
     resolved, title ones first; the first sentence of `text` starts at `after`. One loop with
     the weights inline: this runs for every mention of every item."""
     scores: dict[str, float] = {}
-    named = {m.chosen.country for m in mentions if m.chosen is not None and not m.dateline}
     first_end = -1  # found only when a text mention needs it
+    lead = mentions[0] if mentions and mentions[0].field == "title" else None
     for m in mentions:
         c = m.chosen
         assert c is not None
@@ -91,9 +95,9 @@ def rank_countries(
         w *= factor
         if m.dateline:
             # A bureau city whose country the item names nowhere else: "DUBAI (Reuters) - Iran…"
-            hub = c.name in gaz.dateline_hubs and c.country not in named
+            hub = c.name in gaz.dateline_hubs and not _named_elsewhere(c.country, mentions)
             w = HUB_DATELINE_WEIGHT if hub else w + DATELINE_BONUS
-        if m is mentions[0] and m.field == "title":
+        if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
     if len(scores) < 2:

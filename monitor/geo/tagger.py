@@ -161,8 +161,10 @@ class Tagger:
         Mention = dis.Mention  # noqa: N806 - local binding for the hot loop
         for index, start, end in matches:
             # `start` is the pattern's leading space, i.e. the word's index in `raw`.
+            if norm[end].isalnum():
+                continue  # the start of a longer word: "Se" in "Seven"
             candidates, flags, sensitive, weak = meta[index]
-            if norm[end].isalnum() or not (raw[start].isupper() or flags & KEY_LOWER_OK):
+            if not (raw[start].isupper() or flags & KEY_LOWER_OK):
                 continue
             stop = end - 1
             if flags & _BLOCKED:
