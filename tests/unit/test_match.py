@@ -120,6 +120,10 @@ def test_many_rules_are_matched_in_config_order() -> None:
     assert [m.rule for m in found] == ["a", "c"]
 
 
+def test_a_rule_book_without_rules_matches_nothing() -> None:
+    assert RuleBook.build([], region_countries).match(item(countries=("IQ",))) == []
+
+
 def test_a_bad_rule_stops_the_build_with_its_location() -> None:
     rules = [RuleConfig(name="ok", query="rocket"), RuleConfig(name="bad", query='"rocket')]
     with pytest.raises(RuleError) as caught:
