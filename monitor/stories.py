@@ -18,7 +18,6 @@ and their measurement: bench/stories.md.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,8 +29,8 @@ from monitor.stories_text import Words, is_generic_name, names, numbers, strip_b
 
 __all__ = [
     "DEFAULT_MODEL", "STORY_WINDOW_S", "Assignment", "Fingerprint", "Member", "MemoryStoryIndex",
-    "StoryCandidate", "StoryIndex", "StoryModel", "assign", "candidate_from_json",
-    "candidate_to_json", "fingerprint", "is_update", "merge", "new_candidate", "process",
+    "StoryCandidate", "StoryIndex", "StoryModel", "assign", "fingerprint", "is_update", "merge",
+    "new_candidate", "process",
 ]
 
 STORY_WINDOW_S = 72 * 3600  # items further apart than this never share a story
@@ -310,42 +309,3 @@ def process(
     joined = next(c for c in found if c.story_id == result.story_id)
     index.add(merge(joined, fp, item_time, primary_country), fp.band_keys)
     return result
-
-
-def candidate_to_json(cand: StoryCandidate) -> str:
-    """A compact JSON text of the candidate, for a store to keep beside its story row."""
-    return json.dumps(
-        {
-            "id": cand.story_id,
-            "members": [[list(m.signature), sorted(m.terms)] for m in cand.members],
-            "names": sorted(cand.names),
-            "specific": sorted(cand.specific_names),
-            "title_names": sorted(cand.title_names),
-            "numbers": sorted(cand.numbers),
-            "primary": cand.primary_country,
-            "first_seen": cand.first_seen.isoformat(),
-            "last_seen": cand.last_seen.isoformat(),
-            "title": cand.title,
-            "lead_length": cand.lead_length,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-
-
-def candidate_from_json(text: str) -> StoryCandidate:
-    """The inverse of `candidate_to_json`."""
-    d = json.loads(text)
-    return StoryCandidate(
-        story_id=int(d["id"]),
-        members=tuple(Member(tuple(sig), frozenset(terms)) for sig, terms in d["members"]),
-        names=frozenset(d["names"]),
-        specific_names=frozenset(d["specific"]),
-        title_names=frozenset(d["title_names"]),
-        numbers=frozenset(d["numbers"]),
-        primary_country=d["primary"],
-        first_seen=datetime.fromisoformat(d["first_seen"]),
-        last_seen=datetime.fromisoformat(d["last_seen"]),
-        title=str(d["title"]),
-        lead_length=int(d["lead_length"]),
-    )

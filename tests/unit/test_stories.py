@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.store.story_codec import candidate_from, candidate_json
 from monitor.stories import (
     Assignment,
     Fingerprint,
     MemoryStoryIndex,
-    candidate_from_json,
-    candidate_to_json,
     fingerprint,
     merge,
     new_candidate,
@@ -313,7 +312,11 @@ def test_a_merged_story_keeps_its_first_and_latest_members_and_widens_its_times(
 def test_a_candidate_survives_a_json_round_trip_for_the_store() -> None:
     first = new_candidate(3, fingerprint(*GREEN_ZONE[0]), T0, "IQ")
     story = merge(first, fingerprint(*GREEN_ZONE[1]), T0 + timedelta(hours=1), None)
-    assert candidate_from_json(candidate_to_json(story)) == story
+    stored = candidate_json(story)
+    when = (story.first_seen, story.last_seen)
+    assert (
+        candidate_from(story.story_id, stored, story.title, story.primary_country, *when) == story
+    )
 
 
 # -- the labelled set -----------------------------------------------------------------------------
