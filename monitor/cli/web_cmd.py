@@ -71,5 +71,7 @@ def web(ctx: click.Context, host: str | None, port: int | None) -> None:
     config = uvicorn.Config(handle.app, log_level="warning", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[handle.sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled: it has shut down cleanly
     finally:
         handle.sock.close()
