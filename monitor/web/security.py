@@ -75,7 +75,8 @@ def check_startable(web: WebSettings) -> None:
     if not web.password:
         raise ConfigError([
             "web: no password: set MONITOR_WEB_PASSWORD (or MONITOR_WEB_PASSWORD_FILE), or bind "
-            'web.host to a loopback address with web.auth = "none"'
+            'web.host to a loopback address with web.auth = "none" (`monitor run --no-web` '
+            "runs the worker without the web UI)"
         ])
 
 
