@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from monitor.config import FeedConfig
 from monitor.errors import LeaseLost, StoreError
+from monitor.store import postgres_feeds as sql_feeds
 from monitor.store import postgres_outbox as outbox
 from monitor.store import postgres_review as review
 from monitor.store.postgres_complete import REMOVED_FROM_CONFIG, complete
@@ -60,43 +61,6 @@ POOL_SIZE = 4
 STATEMENT_TIMEOUT_MS = 30_000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 CONNECT_TIMEOUT_S = 10.0
-
-_CLAIM = """
-WITH due AS (
-    SELECT id FROM feeds
-    WHERE (lease_until IS NULL OR lease_until <= %(now)s)
-      AND host NOT IN (SELECT host FROM host_backoff WHERE until > %(now)s)
-      {filters}
-    ORDER BY next_check_at, id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE feeds f SET lease_owner = %(owner)s, lease_until = %(until)s,
-    lease_token = replace(gen_random_uuid()::text, '-', '')
-FROM due WHERE f.id = due.id
-RETURNING f.*
-"""
-
-_SYNC_FEED = """
-INSERT INTO feeds (url, name, tier, host, source, interval_s, next_check_at, created_at)
-VALUES (%(url)s, %(name)s, %(tier)s, %(host)s, 'config', %(interval_s)s, %(now)s, %(now)s)
-ON CONFLICT (url) DO UPDATE SET
-    name = excluded.name, tier = excluded.tier, interval_s = excluded.interval_s,
-    source = 'config',
-    disabled_reason = CASE WHEN feeds.disabled_reason = %(removed)s THEN NULL
-                           ELSE feeds.disabled_reason END
-"""
-
-_HEARTBEAT = """
-INSERT INTO workers (name, host, pid, started_at, last_heartbeat_at, stopped_at, feeds_polled)
-VALUES (%(name)s, %(host)s, %(pid)s, %(now)s, %(now)s, %(stopped)s, %(polled)s)
-ON CONFLICT (name) DO UPDATE SET
-    started_at = CASE WHEN workers.pid IS DISTINCT FROM excluded.pid
-                        OR workers.host <> excluded.host OR workers.stopped_at IS NOT NULL
-                      THEN excluded.started_at ELSE workers.started_at END,
-    host = excluded.host, pid = excluded.pid, last_heartbeat_at = excluded.last_heartbeat_at,
-    stopped_at = excluded.stopped_at, feeds_polled = excluded.feeds_polled
-"""
 
 
 def connection_options() -> str:
@@ -165,7 +129,8 @@ class PostgresStore(PostgresWebQueries):
         current = {r["url"]: r for r in self._query(
             "SELECT id, url, name, tier, interval_s, source, disabled_reason FROM feeds"
         )}
-        rows = [_sync_params(f, now) for f in feeds if _changed(current.get(f.url), f)]
+        changed = [f for f in feeds if sql_feeds.changed(current.get(f.url), f)]
+        rows = [sql_feeds.sync_params(f, now) for f in changed]
         listed = {f.url for f in feeds}
         gone = [r["id"] for r in current.values() if r["url"] not in listed
                 and r["source"] == "config" and r["disabled_reason"] is None]
@@ -173,7 +138,7 @@ class PostgresStore(PostgresWebQueries):
             return
         with self._write() as conn, conn.cursor() as cur:
             if rows:
-                cur.executemany(_SYNC_FEED, rows)
+                cur.executemany(sql_feeds.SYNC_FEED, rows)
             cur.execute(
                 "UPDATE feeds SET disabled_reason = %s WHERE id = ANY(%s) AND source = 'config' "
                 "AND disabled_reason IS NULL",
@@ -185,7 +150,7 @@ class PostgresStore(PostgresWebQueries):
             conn.execute(
                 "INSERT INTO feeds (url, name, tier, host, source, next_check_at, created_at) "
                 "VALUES (%s, %s, %s, %s, 'manual', %s, %s) ON CONFLICT (url) DO NOTHING",
-                (url, name, tier, _host(url), now, now),
+                (url, name, tier, sql_feeds.host_of(url), now, now),
             )
             row = conn.execute("SELECT id FROM feeds WHERE url = %s", (url,)).fetchone()
         assert row is not None
@@ -209,7 +174,7 @@ class PostgresStore(PostgresWebQueries):
             "now": now, "owner": owner, "limit": limit, "urls": list(urls),
             "until": now + timedelta(seconds=lease_s),
         }
-        sql = _CLAIM.format(filters=_claim_filters(ignore_schedule, urls))
+        sql = sql_feeds.CLAIM.format(filters=sql_feeds.claim_filters(ignore_schedule, urls))
         rows = self._query(sql, params)
         feeds = [feed_from_row(row) for row in rows]
         return sorted(feeds, key=lambda f: (f.next_check_at or now, f.id))
@@ -261,7 +226,7 @@ class PostgresStore(PostgresWebQueries):
         params = {"name": name, "host": host, "pid": pid, "now": now, "polled": feeds_polled,
                   "stopped": now if stopped else None}
         with self._write() as conn:
-            conn.execute(_HEARTBEAT, params)
+            conn.execute(sql_feeds.HEARTBEAT, params)
 
     def list_workers(self, since: datetime | None = None) -> list[WorkerInfo]:
         sql = "SELECT * FROM workers"
@@ -270,7 +235,7 @@ class PostgresStore(PostgresWebQueries):
             sql += " WHERE last_heartbeat_at >= %s"
             params.append(since)
         rows = self._query(sql + " ORDER BY name", params)
-        return [_worker_from_row(row) for row in rows]
+        return [sql_feeds.worker_from_row(row) for row in rows]
 
     # review -----------------------------------------------------------
     def list_matches(
@@ -367,49 +332,12 @@ class PostgresStore(PostgresWebQueries):
         return outbox.digest_matches(self._query, since, until)
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
-
-
-def _changed(row: Mapping[str, Any] | None, feed: FeedConfig) -> bool:
-    if row is None:
-        return True
-    wanted = (feed.name, feed.tier, feed.interval_s, "config")
-    have = (row["name"], row["tier"], row["interval_s"], row["source"])
-    return have != wanted or row["disabled_reason"] == REMOVED_FROM_CONFIG
-
-
-def _sync_params(feed: FeedConfig, now: datetime) -> dict[str, Any]:
-    return {
-        "url": feed.url, "name": feed.name, "tier": feed.tier, "host": _host(feed.url),
-        "interval_s": feed.interval_s, "now": now, "removed": REMOVED_FROM_CONFIG,
-    }
-
-
-def _claim_filters(ignore_schedule: bool, urls: Sequence[str]) -> str:
-    """Named URLs are a manual override: schedule and disabled state are ignored; a live lease
-    held by anyone, and a host's Retry-After, are always respected."""
-    if urls:
-        return "AND url = ANY(%(urls)s)"
-    if ignore_schedule:
-        return "AND disabled_reason IS NULL"
-    return "AND disabled_reason IS NULL AND next_check_at <= %(now)s"
-
-
-def _worker_from_row(row: Row) -> WorkerInfo:
-    return WorkerInfo(
-        name=row["name"], host=row["host"], pid=row["pid"], started_at=row["started_at"],
-        last_heartbeat_at=row["last_heartbeat_at"], stopped_at=row["stopped_at"],
-        feeds_polled=row["feeds_polled"],
-    )
 
 
 __all__ = ["PostgresStore", "connection_options"]

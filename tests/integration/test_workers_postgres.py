@@ -128,7 +128,7 @@ def test_three_workers_poll_2000_feeds_once_each_and_alert_once_per_match(
     for i in range(2000):
         hot = i % 20 == 0
         title = f"Rockets hit {words(rng, 3)}" if hot else f"Football derby {words(rng, 3)}"
-        feed_server.routes[f"/f{i}.xml"] = Route(body=rss_now(f"g{i}", title, words(rng, 25)))
+        feed_server.routes[f"/f{i}.xml"] = Route(body=rss_now(f"g{i}", title, words(rng, 6)))
         urls.append(feed_server.url(f"/f{i}.xml"))
     config = write_config(tmp_path, urls, sink.port)
     sync(store, urls)
