@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from monitor import schedule
@@ -16,6 +16,7 @@ from monitor.web.security import check_csrf, page_actor
 from monitor.web.views import render
 
 router = APIRouter(include_in_schema=False)
+STATE_ORDER = {"failing": 0, "disabled": 1, "silent": 2, "new": 3, "ok": 4}
 
 
 def feed_state(feed: Feed, moment: datetime) -> str:
@@ -32,13 +33,16 @@ def feed_state(feed: Feed, moment: datetime) -> str:
 
 
 @router.get("/feeds")
-def feeds(request: Request, actor: Annotated[str, Depends(page_actor)]) -> Response:
+def feeds(
+    request: Request,
+    actor: Annotated[str, Depends(page_actor)],
+    polled: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
+    """Problems first: failing, disabled, silent, never fetched, then the healthy ones."""
     moment = now(request)
     rows = [(f, feed_state(f, moment)) for f in store_of(request).list_feeds()]
-    order = {"failing": 0, "disabled": 1, "silent": 2, "new": 3, "ok": 4}
-    rows.sort(key=lambda pair: order[pair[1]])
-    return render(request, "feeds.html.j2", {"rows": rows, "polled": request.query_params
-                                            .get("polled", "")})
+    rows.sort(key=lambda pair: STATE_ORDER[pair[1]])
+    return render(request, "feeds.html.j2", {"rows": rows, "polled": polled})
 
 
 @router.post("/feeds/{feed_id}/poll", dependencies=[Depends(check_csrf)])
