@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from monitor.sanitize import strip_invisible
 from monitor.types import MATCH_STATUSES
 from monitor.web.deps import now, settings_of_app, store_of
 from monitor.web.filters import FilterForm, to_filter
@@ -62,17 +63,18 @@ def triage(
     ids: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
     status: Annotated[str, Form()] = "",
     one: Annotated[str, Form()] = "",
-    note: Annotated[str | None, Form(max_length=NOTE_MAX)] = None,
+    note: Annotated[str, Form(max_length=NOTE_MAX)] = "",
+    replace_note: Annotated[bool, Form()] = False,
     back: Annotated[str, Form()] = "/matches",
 ) -> Response:
-    """`one` = "status:id,id" (a row's own button) wins over the selection + `status`."""
+    """`one` = "status:id,id" (a row's own button) wins over the selection + `status`. An empty
+    note leaves notes alone, unless `replace_note` (the detail page's note field) clears it."""
     if one:
         status, _, row_ids = one.partition(":")
         ids = [row_ids]
-    if status not in MATCH_STATUSES and note is None:
-        return RedirectResponse(safe_next(back), status_code=303)
+    text = strip_invisible(note).strip()
+    new_note = text if (text or replace_note) else None
     chosen = status if status in MATCH_STATUSES else None
-    store_of(request).set_match_status(
-        parse_ids(ids), chosen, note if note else None, actor, now(request)
-    )
+    if chosen is not None or new_note is not None:
+        store_of(request).set_match_status(parse_ids(ids), chosen, new_note, actor, now(request))
     return RedirectResponse(safe_next(back), status_code=303)

@@ -161,3 +161,14 @@ def test_the_per_region_chart_sums_the_configured_regions(client: TestClient) ->
     assert 'src="/charts/daily-region.svg"' in client.get("/overview").text
     svg = client.get("/charts/daily-region.svg").text
     assert "Levant" in svg and "region=Levant" in svg
+
+
+def test_the_story_page_can_clear_a_note_but_a_bulk_action_keeps_it(
+    client: TestClient, db: SqliteStore
+) -> None:
+    match = db.search_matches(InboxFilter(), 1).matches[0]
+    triage(client, ids=str(match.id), status="", note="first look", replace_note="true")
+    triage(client, ids=str(match.id), status="starred", note="")
+    assert db.search_matches(InboxFilter(status="starred"), 1).matches[0].note == "first look"
+    triage(client, ids=str(match.id), status="", note="", replace_note="true")
+    assert db.search_matches(InboxFilter(status="starred"), 1).matches[0].note == ""
