@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5  # 5: key flags gained the match-loop bits (KEY_BLOCK …)
 
 # Candidate kinds. BLOCK consumes a phrase ("New York Times") and yields no place.
 BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV = range(7)
@@ -41,6 +41,9 @@ KEY_LOWER_OK = 1  # some reading is written in lower case ("mainland China")
 KEY_EXACT = 2  # some reading must match its case exactly
 KEY_SENSITIVE = 4  # some reading may be part of a person's or an organisation's name
 KEY_WEAK = 8  # some reading needs support
+KEY_BLOCK = 16  # the first reading is BLOCK: the phrase yields no place
+KEY_KEEPS_DOT = 32  # the first reading ends in a full stop ("U.S."): keep it in the surface
+KEY_SOME_DEMONYM = 64  # some reading is a demonym: look for language uses ("French-speaking")
 
 
 def person_sensitive(c: Candidate) -> bool:
@@ -49,7 +52,9 @@ def person_sensitive(c: Candidate) -> bool:
 
 
 def key_flags(candidates: tuple[Candidate, ...]) -> int:
-    flags = 0
+    flags = KEY_BLOCK if candidates[0].kind == BLOCK else 0
+    if candidates[0].name.endswith("."):
+        flags |= KEY_KEEPS_DOT
     for c in candidates:
         if c.name[:1].islower():
             flags |= KEY_LOWER_OK
@@ -59,6 +64,8 @@ def key_flags(candidates: tuple[Candidate, ...]) -> int:
             flags |= KEY_SENSITIVE
         if c.flags & WEAK:
             flags |= KEY_WEAK
+        if c.kind == DEMONYM:
+            flags |= KEY_SOME_DEMONYM
     return flags
 
 

@@ -22,10 +22,12 @@ from monitor.geo import disambiguate as dis
 from monitor.geo.datelines import find_dateline
 from monitor.geo.gazetteer import (
     BLOCK,
-    DEMONYM,
+    KEY_BLOCK,
     KEY_EXACT,
+    KEY_KEEPS_DOT,
     KEY_LOWER_OK,
     KEY_SENSITIVE,
+    KEY_SOME_DEMONYM,
     KEY_WEAK,
     PLACE,
     Candidate,
@@ -37,12 +39,7 @@ from monitor.geo.scoring import rank_countries
 from monitor.types import GeoTags, Place
 
 _ISO2 = re.compile(r"[A-Za-z]{2}")
-# Match-loop bits on top of the gazetteer's KEY_* flags (which use the low bits).
-_BLOCKED = 1 << 8  # the first reading is BLOCK: the phrase yields no place
-_KEEPS_DOT = 1 << 9  # the first reading ends in a full stop ("U.S.")
-_SOME_DEMONYM = 1 << 10  # some reading is a demonym: check for language uses
 _NOTHING = GeoTags()
-_SPACES = re.compile(" +")
 _START = itemgetter(1)  # of an automaton match (index, start, end)
 
 
@@ -67,14 +64,14 @@ class Tagger:
         for key, candidate in config:
             flags[key] = key_flags((candidate,))
         self._flags = [flags[k] for k in self._keys]
-        self._meta = [
-            (c, _hot_flags(c, f), bool(f & KEY_SENSITIVE), bool(f & KEY_WEAK))
-            for c, f in zip(self._candidates, self._flags, strict=True)
-        ]
+        self._meta = list(zip(self._candidates, self._flags, strict=True))
         # Between title and text in the one automaton pass: more spaces in a row than any
         # pattern has, so no match spans the two fields.
-        longest = max((len(run) for key in self._keys for run in _SPACES.findall(key)), default=0)
-        self._separator = "\n" * max(2, longest + 1)
+        everything = "\n".join(self._keys)
+        longest = 1
+        while " " * (longest + 1) in everything:
+            longest += 1
+        self._separator = "\n" * (longest + 1)
 
     @staticmethod
     def _config_entries(
@@ -142,9 +139,9 @@ class Tagger:
         first = bisect_left(matches, split, key=_START)
         heads, head_flags = self._mentions(raw, norm, matches[:first], "title", 0, people)
         body, body_flags = self._mentions(raw, norm, matches[first:], "text", split, people)
-        if head_flags & _SOME_DEMONYM:
+        if head_flags & KEY_SOME_DEMONYM:
             heads, head_flags = self._drop_language_uses(heads, title)
-        if body_flags & _SOME_DEMONYM:
+        if body_flags & KEY_SOME_DEMONYM:
             body, body_flags = self._drop_language_uses(body, text)
         return heads, head_flags, body, body_flags
 
@@ -163,16 +160,16 @@ class Tagger:
             # `start` is the pattern's leading space, i.e. the word's index in `raw`.
             if norm[end].isalnum():
                 continue  # the start of a longer word: "Se" in "Seven"
-            candidates, flags, sensitive, weak = meta[index]
+            candidates, flags = meta[index]
             if not (raw[start].isupper() or flags & KEY_LOWER_OK):
                 continue
             stop = end - 1
-            if flags & _BLOCKED:
+            if flags & KEY_BLOCK:
                 phrase = raw[start:stop]
                 if " " in phrase:
                     people.add(phrase.rsplit(" ", 1)[-1])
                 continue
-            if flags & _KEEPS_DOT and raw[stop : stop + 1] == ".":
+            if flags & KEY_KEEPS_DOT and raw[stop : stop + 1] == ".":
                 stop += 1  # keep the abbreviation's full stop: "U.S." as written
             surface = raw[start:stop]
             if flags & KEY_EXACT:
@@ -182,7 +179,8 @@ class Tagger:
             seen |= flags
             found.append(Mention(
                 field, start - offset, stop - offset, surface, candidates,
-                False, False, False, None, sensitive, False, weak, index,
+                False, False, False, None, flags & KEY_SENSITIVE != 0, False,
+                flags & KEY_WEAK != 0, index,
             ))
         return found, seen
 
@@ -209,18 +207,6 @@ def _settle(
     if flags & KEY_WEAK:
         dis.situate(kept, text)
     return kept
-
-
-def _hot_flags(candidates: tuple[Candidate, ...], flags: int) -> int:
-    """The gazetteer's key flags plus the per-key facts the match loop would otherwise
-    look up on the first candidate for every match."""
-    if candidates[0].kind == BLOCK:
-        flags |= _BLOCKED
-    if candidates[0].name.endswith("."):
-        flags |= _KEEPS_DOT
-    if any(c.kind == DEMONYM for c in candidates):
-        flags |= _SOME_DEMONYM
-    return flags
 
 
 # Place and GeoTags are frozen dataclasses: their __init__ costs one `object.__setattr__` per
