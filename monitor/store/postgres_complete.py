@@ -5,9 +5,8 @@ lease_token = :mine`; if it touches no row the lease was lost (expired and taken
 already) and `LeaseLost` is raised before anything is written, so the caller rolls back. The
 fence also row-locks the feed until commit, so nobody else can complete it meanwhile. Items,
 matches and outbox rows are `INSERT … ON CONFLICT DO NOTHING` on their unique keys: completing
-the same result twice changes nothing users see. Story assignment reads and writes shared story
-state, so it runs under a transaction-scoped advisory lock: concurrent completions assign
-stories one at a time, each seeing the stories the previous one committed.
+the same result twice changes nothing users see. Stories were assigned before (serialised by
+`Store.assign_story`); here items are linked and outlet counts recomputed under row locks.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from psycopg.types.json import Jsonb
 
 from monitor.errors import LeaseLost
 from monitor.store.postgres_review import hits_list, places_list
-from monitor.store.postgres_stories import lock_stories
 from monitor.types import FeedResult, NewItem, OutboxMessage
 
 REMOVED_FROM_CONFIG = "removed from config"
@@ -184,16 +182,21 @@ def _link_stories(
     conn: Conn, fresh: Sequence[NewItem], ids: dict[str, int], seen_at: datetime
 ) -> None:
     """Attach each item to the story the poll assigned it (`Store.assign_story`); an item that
-    came without one starts its own. Outlets are the distinct feeds among the story's items,
-    counted under the story lock so that two completions adding to one story both count."""
-    lock_stories(conn)
-    links: dict[int, bool] = {}
+    came without one starts its own. Outlets are the distinct feeds among the story's items:
+    the story rows are locked first (in id order: no deadlocks), so the count, a later statement
+    with a fresh snapshot, includes every other completion that added to the story."""
+    stories = {new.item.key: new.story_id or _own_story(conn, new, seen_at) for new in fresh}
+    updated: dict[int, bool] = {}
     for new in fresh:
-        story_id = new.story_id or _own_story(conn, new, seen_at)
-        conn.execute("UPDATE items SET story_id = %s WHERE id = %s", (story_id, ids[new.item.key]))
-        links[story_id] = links.get(story_id, False) or new.story_updated
+        story = stories[new.item.key]
+        updated[story] = updated.get(story, False) or new.story_updated
+    conn.execute(
+        "SELECT id FROM stories WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (sorted(updated),)
+    )
     with conn.cursor() as cur:
-        cur.executemany(_OUTLETS, [{"story": s, "updated": u} for s, u in links.items()])
+        cur.executemany("UPDATE items SET story_id = %s WHERE id = %s",
+                        [(stories[key], ids[key]) for key in stories])
+        cur.executemany(_OUTLETS, [{"story": s, "updated": u} for s, u in updated.items()])
 
 
 def _own_story(conn: Conn, new: NewItem, seen_at: datetime) -> int:
