@@ -21,6 +21,8 @@ TABLES = (
     "feeds", "stories", "story_bands", "items", "matches", "outbox", "digest_runs", "audit",
     "cycles", "workers", "host_backoff",
 )
+# Tables whose `id` is an identity column (the others have natural keys).
+IDENTITIES = ("feeds", "stories", "items", "matches", "outbox", "audit", "cycles")
 _BATCH = 2000
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -33,7 +35,7 @@ def copy_all(source: sqlite3.Connection, conn: Conn) -> dict[str, int]:
         if used is None or used["used"]:
             raise StoreError("the target database already holds feeds: copy into an empty one")
         counts = {table: _copy_table(source, conn, table) for table in TABLES}
-        for table in TABLES:
+        for table in IDENTITIES:
             _advance_identity(conn, table)
     return counts
 

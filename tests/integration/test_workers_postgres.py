@@ -25,10 +25,13 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from monitor.cli import main
 from monitor.config import FeedConfig
 from monitor.notify import deliver_due
 from monitor.store.postgres import PostgresStore
+from monitor.store.sqlite import SqliteStore
 from tests.support.feed_server import FeedServer, Route
 from tests.support.mail import T0, SmtpSink, mail_settings, store_items, story_item
 
@@ -234,3 +237,45 @@ def test_sixteen_concurrent_digest_senders_send_one_digest(
     kinds = Counter(str(r.message["X-Monitor-Kind"]) for r in sink.received)
     assert kinds["digest"] == 1
     assert [r.kind for r in store.list_outbox() if r.kind == "digest"] == ["digest"]
+
+
+def cli(config: Path, url: str, *args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(config)],
+                              env={"MONITOR_DATABASE_URL": url})
+
+
+def test_only_monitor_migrate_updates_a_postgresql_schema(
+    pg_fresh_url: str, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, [], 25)
+    refused = cli(config, pg_fresh_url, "feeds", "list")
+    assert refused.exit_code == 2
+    assert "schema out of date, run monitor migrate" in refused.output
+    assert cli(config, pg_fresh_url, "migrate").exit_code == 0
+    assert cli(config, pg_fresh_url, "feeds", "list", "--json").output.strip() == "[]"
+
+
+def test_db_copy_moves_a_sqlite_installation_with_its_ids(
+    store: PostgresStore, pg_url: str, tmp_path: Path
+) -> None:
+    lite = SqliteStore(tmp_path / "old.db")
+    lite.migrate()
+    settings = mail_settings(25)
+    store_items(lite, settings, "AM wire", [story_item("a1", "Rockets hit Baghdad")], T0)
+    lite.heartbeat("w1", "host", 7, T0, 3)
+    copied = CliRunner().invoke(
+        main, ["db", "copy", "--from", f"sqlite:///{tmp_path / 'old.db'}", "--to", pg_url]
+    )
+    assert copied.exit_code == 0, copied.output
+    assert "items: 1 rows" in copied.output
+    assert store.list_matches() == lite.list_matches()
+    assert store.list_feeds() == lite.list_feeds()
+    assert store.list_stories() == lite.list_stories()
+    assert store.list_outbox() == lite.list_outbox()
+    assert store.list_workers() == lite.list_workers()
+    assert store.add_feed("https://new.example/rss", "New", T0) > lite.list_feeds()[0].id
+    again = CliRunner().invoke(
+        main, ["db", "copy", "--from", f"sqlite:///{tmp_path / 'old.db'}", "--to", pg_url]
+    )
+    assert again.exit_code == 2 and "already holds feeds" in again.output
+    lite.close()
