@@ -42,7 +42,8 @@ class Scan:
     """
 
     __slots__ = (
-        "hits", "pattern_ids", "default_ids", "_folded", "_bases", "_field_starts", "_tokens",
+        "pattern_ids", "default_ids", "_found", "_hits", "_folded", "_bases", "_field_starts",
+        "_tokens",
     )  # fmt: skip
 
     def __init__(
@@ -53,24 +54,38 @@ class Scan:
         self._field_starts = starts = _field_starts(values)
         self._bases = bases = [folded.folded_index(start) for start in starts]
         self._tokens: list[int] | None = None
-        hits: defaultdict[int, list[int]] = defaultdict(list)
-        default: set[int] = set()
-        other: set[int] = set()
+        self._hits: dict[int, list[int]] | None = None
         # Patterns are " word " (whole word) or " word" (prefix): with the text padded by a
         # space, a hit starting at s is a word starting at folded offset s.
-        summary_base = bases[1] if len(bases) > 1 else len(folded.text) + 1
-        found = automaton.find_matches_as_indexes(f" {folded.text} ", overlapping=True)
-        for pattern_id, start, _end in found:
+        self._found = found = automaton.find_matches_as_indexes(
+            f" {folded.text} ", overlapping=True
+        )
+        if len(bases) <= DEFAULT_FIELD_COUNT:
+            self.default_ids = self.pattern_ids = {hit[0] for hit in found}
+        else:
+            other_base = bases[DEFAULT_FIELD_COUNT]
+            self.default_ids = {hit[0] for hit in found if hit[1] < other_base}
+            self.pattern_ids = {hit[0] for hit in found}
+
+    @property
+    def hits(self) -> dict[int, list[int]]:
+        """Folded word offsets by `hit_key`; built on first use (most items never need it:
+        word-only rules are decided from the id sets)."""
+        if self._hits is None:
+            self._hits = self._index_hits()
+        return self._hits
+
+    def _index_hits(self) -> dict[int, list[int]]:
+        hits: defaultdict[int, list[int]] = defaultdict(list)
+        bases = self._bases
+        summary_base = bases[1] if len(bases) > 1 else len(self._folded.text) + 1
+        for pattern_id, start, _end in self._found:
             if start < summary_base:
                 hits[pattern_id << FIELD_BITS].append(start)
-                default.add(pattern_id)
-                continue
-            index = bisect.bisect_right(bases, start) - 1
-            hits[pattern_id << FIELD_BITS | index].append(start)
-            (default if index < DEFAULT_FIELD_COUNT else other).add(pattern_id)
-        self.hits: dict[int, list[int]] = hits
-        self.default_ids = default
-        self.pattern_ids = other | default if other else default
+            else:
+                index = bisect.bisect_right(bases, start) - 1
+                hits[pattern_id << FIELD_BITS | index].append(start)
+        return hits
 
     def starts(self, pattern_id: int, field_index: int) -> list[int]:
         return self.hits.get(pattern_id << FIELD_BITS | field_index) or []
