@@ -462,3 +462,53 @@ def test_the_last_recorded_cycle_is_returned(store: Store) -> None:
     store.record_cycle(first)
     store.record_cycle(second)
     assert store.last_cycle() == second
+
+
+# workers ----------------------------------------------------------------
+def test_heartbeats_list_workers_and_a_restart_under_the_same_name_starts_a_new_run(
+    store: Store,
+) -> None:
+    assert store.schema_is_current()
+    store.heartbeat("w1", "host-a", 10, T0, 0)
+    store.heartbeat("w1", "host-a", 10, T0 + timedelta(seconds=5), 7)
+    store.heartbeat("w2", "host-b", 20, T0, 0)
+    store.heartbeat("w2", "host-b", 20, T0 + timedelta(seconds=9), 1, stopped=True)
+    w1, w2 = store.list_workers()
+    assert (w1.name, w1.host, w1.pid, w1.started_at, w1.last_heartbeat_at, w1.feeds_polled) == (
+        "w1", "host-a", 10, T0, T0 + timedelta(seconds=5), 7
+    )
+    assert (w2.name, w2.stopped_at) == ("w2", T0 + timedelta(seconds=9))
+    store.heartbeat("w1", "host-a", 11, T0 + timedelta(minutes=1), 0)
+    restarted = store.list_workers(since=T0 + timedelta(seconds=30))
+    assert [(w.name, w.pid, w.started_at) for w in restarted] == [
+        ("w1", 11, T0 + timedelta(minutes=1))
+    ]
+
+
+def test_outbox_senders_claiming_at_once_never_get_the_same_row(store: Store) -> None:
+    from monitor.types import OutboxMessage
+
+    feed = claim_one_new(store)
+    messages = tuple(
+        OutboxMessage("feed_health", "ops@example.org", f"health:{i}", {"n": i}) for i in range(30)
+    )
+    assert store.complete_feed(result(feed, outbox=messages), "w1")
+    got: list[int] = []
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        while rows := store.claim_outbox(T0, f"s{n}", LEASE_S, 2):
+            with lock:
+                got.extend(r.id for r in rows)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == len(set(got)) == 30
+
+
+def claim_one_new(store: Store) -> Feed:
+    store.sync_feeds(feeds("A"), T0)
+    return claim_one(store, "https://a.example/rss")
