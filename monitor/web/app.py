@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from monitor.config import Settings
 from monitor.runtime import utc_now
@@ -48,6 +49,7 @@ from monitor.web.security import (
 from monitor.web.views import render
 
 StoreFactory = Callable[[], Store]
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 ROUTERS = (routes_session, routes_inbox, routes_detail, routes_rules, routes_feeds,
            routes_overview, routes_api, metrics)
 
@@ -92,6 +94,9 @@ def create_app(
         max_age=SESSION_MAX_AGE_S, same_site="lax", https_only=secure_cookies(settings.web),
     )
     app.middleware("http")(security_headers)
+    if settings.web.auth == "none":
+        # No login on loopback: refuse other Host names, so DNS rebinding cannot reach the UI.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_HOSTS))
     app.mount("/static", StaticFiles(packages=[("monitor.web", "static")]), name="static")
     _add_exception_handlers(app)
     for module in ROUTERS:

@@ -30,8 +30,16 @@ def test_auth_none_is_refused_off_loopback(settings: Settings) -> None:
 
 def test_auth_none_on_loopback_serves_without_login(settings: Settings) -> None:
     web = replace(settings.web, auth="none", password="", host="127.0.0.1")
-    with TestClient(create_app(replace(settings, web=web))) as client:
+    with TestClient(create_app(replace(settings, web=web)), base_url="http://127.0.0.1") as client:
         assert client.get("/matches").status_code == 200
+
+
+def test_auth_none_answers_only_loopback_host_names(settings: Settings) -> None:
+    """A rebinding attacker's page reaches 127.0.0.1 under its own host name: refused."""
+    web = replace(settings.web, auth="none", password="", host="127.0.0.1")
+    with TestClient(create_app(replace(settings, web=web)), base_url="http://127.0.0.1") as client:
+        assert client.get("/matches", headers={"Host": "localhost:8080"}).status_code == 200
+        assert client.get("/matches", headers={"Host": "evil.example"}).status_code == 400
 
 
 def test_pages_send_a_visitor_without_a_session_to_the_login(anonymous: TestClient) -> None:
