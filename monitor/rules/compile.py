@@ -114,14 +114,10 @@ class Matcher:
 
     def matching(self, scan: Scan) -> list[int]:
         """Indices of the queries true for the scanned item, in query order."""
-        candidates: set[int] = set()
-        triggers = self._triggers
-        for pattern_id in scan.pattern_ids:
-            rules = triggers.get(pattern_id)
-            if rules:
-                candidates.update(rules)
+        hit = scan.pattern_ids
+        candidates = set().union(*filter(None, map(self._triggers.get, hit)))
         predicates, forms, clauses = self._predicates, self._forms, self._clauses
-        present, hit = scan.default_ids, scan.pattern_ids
+        present = scan.default_ids
         found = []
         for index in sorted(candidates):
             form = forms[index]
