@@ -5,7 +5,7 @@
    nothing is due. Feeds/s = N / wall time of the slowest worker. No network: this is the
    database's share of a poll.
 2. pipeline: the loopback feed farm (bench/feed_farm.py, its own process) serves N feeds of one
-   item; W `monitor poll` processes share one PostgreSQL; feeds/s = N / wall time (process
+   item; W `monitor poll` processes share one database; feeds/s = N / wall time (process
    start-up, rule and gazetteer loading included, as when a fleet restarts).
 
 PostgreSQL is a throw-away cluster (tests/support/postgres.py), durability off, on this machine.
@@ -131,11 +131,13 @@ def main() -> None:
                 lite_rate = claim_complete(lite, tmp, args.feeds, workers)
                 pg_rate = claim_complete(pg, tmp, args.feeds, workers)
                 print(f"  {workers} worker(s): SQLite {lite_rate:7.0f}   PostgreSQL {pg_rate:7.0f}")
-            print(f"pipeline on PostgreSQL, {args.pipeline_feeds} loopback feeds (feeds/s):")
+            print(f"pipeline, {args.pipeline_feeds} loopback feeds (feeds/s):")
             for workers in (1, 2, 3):
+                lite = f"sqlite:///{tmp}/pipeline-{workers}.db"
+                lite_rate = pipeline(lite, args.pipeline_feeds, workers, Path(tmp))
                 pg = cluster.reset_database("pipeline")
-                rate = pipeline(pg, args.pipeline_feeds, workers, Path(tmp))
-                print(f"  {workers} worker(s): {rate:7.1f}")
+                pg_rate = pipeline(pg, args.pipeline_feeds, workers, Path(tmp))
+                print(f"  {workers} worker(s): SQLite {lite_rate:7.1f}   PostgreSQL {pg_rate:7.1f}")
     finally:
         cluster.stop()
 

@@ -96,6 +96,13 @@ class PostgresStore(PostgresWebQueries):
         with self._pool.connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def _pipelined(self) -> Iterator[Conn]:
+        """A transaction in pipeline mode: statements whose results are not read go out without
+        waiting for each other, so a completion costs a few round trips, not one per row."""
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
+            yield conn
+
     def _query(self, sql: str, params: Params = ()) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
@@ -189,7 +196,7 @@ class PostgresStore(PostgresWebQueries):
 
     def complete_feed(self, result: FeedResult, owner: str) -> bool:
         try:
-            with self._write() as conn:
+            with self._pipelined() as conn:
                 new = complete(conn, result, owner)
         except LeaseLost as e:
             log.warning("lease_lost feed_id=%s owner=%s detail=%s", result.feed_id, owner, e)
@@ -269,7 +276,7 @@ class PostgresStore(PostgresWebQueries):
         primary_country: str | None,
         window_s: float = STORY_WINDOW_S,
     ) -> Assignment:
-        with self._write() as conn:
+        with self._pipelined() as conn:
             lock_stories(conn)
             index = PostgresStoryIndex(conn)
             return process(

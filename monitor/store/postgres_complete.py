@@ -41,6 +41,7 @@ UPDATE feeds SET
     failing_since = %(failing_since)s, typical_gap_s = %(typical_gap_s)s, health = %(health)s,
     lease_owner = NULL, lease_until = NULL, lease_token = NULL
 WHERE id = %(feed_id)s AND lease_token = %(token)s
+RETURNING id
 """
 
 # One statement for every item of the result; the conflicting ones come back as nothing.
@@ -133,7 +134,7 @@ def _fence(conn: Conn, result: FeedResult, owner: str) -> None:
         "redirect_count": result.redirect.count, "failing_since": result.failing_since,
         "typical_gap_s": result.typical_gap_s, "health": result.health,
     }
-    if conn.execute(_FENCE, params).rowcount != 1:
+    if conn.execute(_FENCE, params).fetchone() is None:
         raise LeaseLost(f"feed {result.feed_id}: lease {result.lease_token} not held by {owner}")
 
 
