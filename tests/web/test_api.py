@@ -104,3 +104,10 @@ def test_metrics_count_polls_items_matches_and_the_outbox(client: TestClient) ->
                  "monitor_alerts_sent_total", "monitor_alerts_failed_total",
                  "monitor_outbox_backlog", "monitor_cycle_duration_seconds"):
         assert name in text
+
+
+def test_a_query_nested_too_deeply_is_a_bad_query_not_a_crash(client: TestClient) -> None:
+    query = "(" * 990 + "rocket" + ")" * 990
+    response = client.post("/api/rules/test", json={"query": query}, headers=BEARER)
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json()["detail"]["message"]
