@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 
 from monitor.geo.disambiguate import Mention
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
@@ -102,4 +103,5 @@ def rank_countries(
         scores[c.country] = scores.get(c.country, 0.0) + w
     if len(scores) < 2:
         return list(scores.items())
-    return sorted(scores.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen order
+    # Stable, reverse included: ties keep the order of first appearance.
+    return sorted(scores.items(), key=itemgetter(1), reverse=True)

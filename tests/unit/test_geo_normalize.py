@@ -33,3 +33,10 @@ def test_padding_puts_one_space_on_each_side() -> None:
 def test_pattern_keys_match_the_folded_text_at_a_word_start() -> None:
     key = pattern_key("St. Petersburg")
     assert key in padded("Flights to St. Petersburg resumed")
+
+
+@given(st.text())
+def test_the_fast_non_ascii_path_folds_exactly_like_the_full_table(text: str) -> None:
+    from monitor.geo.normalize import _UNICODE
+
+    assert fold(text) == text.translate(_UNICODE)

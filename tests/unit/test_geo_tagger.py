@@ -374,3 +374,20 @@ def test_primary_accuracy_on_the_stories_set_labelled_by_another_hand(tagger: Ta
         if "primary" in row
     ]
     assert evaluate(tagger, items).primary_accuracy >= 0.92
+
+
+def test_title_and_text_are_matched_apart_though_in_one_automaton_pass(tagger: Tagger) -> None:
+    # "New" ending the title and "York" starting the text must not make New York.
+    split = tagger.tag("York officials said nothing.", title="Rally in New")
+    assert not any(p.name == "New York" for p in split.places)
+    together = tagger.tag("Officials in New York said nothing.", title="Rally in New")
+    assert [(p.name, p.field, p.start) for p in together.places] == [("New York", "text", 13)]
+
+
+def test_each_field_is_tagged_as_if_alone(tagger: Tagger) -> None:
+    title, text = "Rockets hit Baghdad", "KYIV, Ukraine (Reuters) - Drones struck Kharkiv."
+    both = tagger.tag(text, title=title)
+    assert [p for p in both.places if p.field == "title"] == [
+        p for p in tagger.tag("", title=title).places
+    ]
+    assert [p for p in both.places if p.field == "text"] == list(tagger.tag(text).places)
