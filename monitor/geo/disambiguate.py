@@ -34,6 +34,7 @@ from monitor.geo.locative import preposition_before
 DWARFED_RATIO = 50
 _NAME_AFTER = re.compile(r" ([A-Z][a-z]+)\b")
 _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 _BINDING_GAP = re.compile(r",\s{1,2}")
 _LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
@@ -81,7 +82,11 @@ def _in_name_context(m: Mention, text: str, gaz: Gazetteer, others: list[Mention
                 return True
     if m.start < 3 or text[m.start - 1] != " " or not text[m.start - 2].islower():
         return False
-    before = _NAME_BEFORE.search(text, max(0, m.start - 30), m.start)
+    # `_NAME_BEFORE` needs a capital right before the lower-case letters that end the word.
+    window = max(0, m.start - 30)
+    if not text[window : m.start - 1].rstrip(_LOWER)[-1:].isupper():
+        return False
+    before = _NAME_BEFORE.search(text, window, m.start)
     if before is None or before.group(1) in gaz.place_prefixes:
         return False
     return not any(x.end == m.start - 1 for x in others)

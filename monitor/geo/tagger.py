@@ -233,7 +233,10 @@ def _geotags(countries: tuple[str, ...], primary: str | None, places: tuple[Plac
 def _mark_dateline(
     mentions: Sequence[dis.Mention], place: tuple[int, int], qualifier: tuple[int, int] | None
 ) -> None:
+    limit = max(place[1], qualifier[1] if qualifier else 0)
     for m in mentions:
+        if m.start >= limit:
+            break  # mentions come in text order and the dateline opens the text
         if m.field != "text":
             continue
         if place[0] <= m.start < place[1]:
