@@ -51,9 +51,12 @@ class _Plan(ABC):
 class _TermPlan(_Plan):
     def __init__(self, label: str, ids: tuple[int, ...], fields: list[int]) -> None:
         self.label, self.ids, self.fields = label, ids, fields
+        self.words = frozenset(ids)
 
     def found(self, scan: Scan) -> _Found | None:
         label, ids = self.label, self.ids
+        if not self.words <= scan.pattern_ids:
+            return None
         if len(ids) == 1:
             found = [
                 (label, f, offset, scan.word_end(offset))
