@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,9 @@ def result_for(feed: Feed) -> FeedResult:
     )
 
 
-def claim_loop(url: str, base: str, owner: str, start: mp.Event, done: mp.Queue) -> None:
+def claim_loop(
+    url: str, base: str, owner: str, start: EventType, done: mp.Queue[tuple[int, float]]
+) -> None:
     store = open_store(url, Path(base))
     start.wait()
     began, count = time.perf_counter(), 0
@@ -70,7 +73,8 @@ def claim_complete(url: str, base: str, feeds: int, workers: int) -> float:
                       for i in range(feeds)], T0)
     store.close()
     ctx = mp.get_context("spawn")
-    start, done = ctx.Event(), ctx.Queue()
+    start = ctx.Event()
+    done: mp.Queue[tuple[int, float]] = ctx.Queue()
     procs = [ctx.Process(target=claim_loop, args=(url, base, f"w{n}", start, done))
              for n in range(workers)]
     for p in procs:
@@ -81,7 +85,7 @@ def claim_complete(url: str, base: str, feeds: int, workers: int) -> float:
     for p in procs:
         p.join()
     assert sum(n for n, _ in results) == feeds, results
-    return feeds / max(wall for _, wall in results)
+    return feeds / max(float(wall) for _, wall in results)
 
 
 def pipeline(url: str, feeds: int, workers: int, tmp: Path) -> float:
