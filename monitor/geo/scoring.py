@@ -18,6 +18,7 @@ from operator import itemgetter
 from monitor.geo.disambiguate import Mention
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
 from monitor.geo.locative import preposition_before
+from monitor.types import Place
 
 DATELINE_BONUS = 12.0
 HUB_DATELINE_WEIGHT = 1.0
@@ -63,12 +64,15 @@ def _named_elsewhere(country: str, mentions: Sequence[Mention]) -> bool:
 
 
 def rank_countries(
-    mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0
+    mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0,
+    places: list[Place] | None = None,
 ) -> list[tuple[str, float]]:
     """Countries by descending score; ties keep the order of first appearance. `mentions` are
     resolved, title ones first; the first sentence of `text` starts at `after`. One loop with
-    the weights inline: this runs for every mention of every item."""
+    the weights inline, which also appends each mention's Place to `places` if given: this
+    runs for every mention of every item."""
     scores: dict[str, float] = {}
+    new = object.__new__
     first_end = -1  # found only when a text mention needs it
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
     for m in mentions:
@@ -101,6 +105,13 @@ def rank_countries(
         if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
+        if places is not None:
+            # Place is a frozen dataclass: its __init__ costs one object.__setattr__ per field.
+            place = new(Place)
+            place.__dict__.update(
+                name=m.surface, country=c.country, start=m.start, end=m.end, field=m.field
+            )
+            places.append(place)
     if len(scores) < 2:
         return list(scores.items())
     # Stable, reverse included: ties keep the order of first appearance.

@@ -117,12 +117,13 @@ class Tagger:
             people |= dis.person_words(heads, title, self._gaz)
         if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
-        mentions = _settle(heads, title, people, head_flags)
-        mentions += _settle(body, text, people, body_flags)
-        resolved = dis.resolve(mentions)
-        ranked = rank_countries(resolved, title, text, self._gaz, after)
+        mentions = _settle(heads, title, people, head_flags) if heads else heads
+        if body:
+            mentions += _settle(body, text, people, body_flags)
+        places: list[Place] = []
+        ranked = rank_countries(dis.resolve(mentions), title, text, self._gaz, after, places)
         countries = tuple([country for country, _ in ranked])
-        return _geotags(countries, countries[0] if countries else None, _places(resolved))
+        return _geotags(countries, countries[0] if countries else None, tuple(places))
 
     def _find(
         self, title: str, text: str, people: set[str]
@@ -209,21 +210,8 @@ def _settle(
     return kept
 
 
-# Place and GeoTags are frozen dataclasses: their __init__ costs one `object.__setattr__` per
-# field, more on the hot path than resolving the name did. These build the same values.
-def _places(resolved: Sequence[dis.Mention]) -> tuple[Place, ...]:
-    new = object.__new__
-    places = []
-    for m in resolved:
-        assert m.chosen is not None
-        place = new(Place)
-        place.__dict__.update(
-            name=m.surface, country=m.chosen.country, start=m.start, end=m.end, field=m.field
-        )
-        places.append(place)
-    return tuple(places)
-
-
+# GeoTags is a frozen dataclass: its __init__ costs one `object.__setattr__` per field, which
+# on the hot path is more than some of the tagging. This builds the same value.
 def _geotags(countries: tuple[str, ...], primary: str | None, places: tuple[Place, ...]) -> GeoTags:
     tags = object.__new__(GeoTags)
     tags.__dict__.update(countries=countries, primary=primary, places=places)
