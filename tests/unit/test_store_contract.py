@@ -512,3 +512,21 @@ def test_outbox_senders_claiming_at_once_never_get_the_same_row(store: Store) ->
 def claim_one_new(store: Store) -> Feed:
     store.sync_feeds(feeds("A"), T0)
     return claim_one(store, "https://a.example/rss")
+
+
+def test_a_hosts_retry_after_holds_its_other_feeds_for_every_worker(
+    open_store: OpenStore,
+) -> None:
+    first, second = open_store(), open_store()
+    first.sync_feeds(
+        [*(FeedConfig(url=f"https://wire.example/{n}.xml", name=n) for n in "ab"),
+         *feeds("Other")], T0,
+    )
+    a = claim_one(first, "https://wire.example/a.xml")
+    until = T0 + timedelta(minutes=30)
+    busy = result(a, status=429, error="HTTP 429", host_backoff_until=until,
+                  next_check_at=until + timedelta(hours=1))
+    assert first.complete_feed(busy, "w1")
+    soon = T0 + timedelta(minutes=29)
+    assert [f.name for f in second.claim_due_feeds(soon, "w2", LEASE_S, 10)] == ["Other"]
+    assert [f.name for f in second.claim_due_feeds(until, "w2", LEASE_S, 10)] == ["b"]
