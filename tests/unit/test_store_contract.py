@@ -530,3 +530,36 @@ def test_a_hosts_retry_after_holds_its_other_feeds_for_every_worker(
     soon = T0 + timedelta(minutes=29)
     assert [f.name for f in second.claim_due_feeds(soon, "w2", LEASE_S, 10)] == ["Other"]
     assert [f.name for f in second.claim_due_feeds(until, "w2", LEASE_S, 10)] == ["b"]
+
+
+def test_copies_of_one_story_stored_by_workers_at_once_make_one_story(
+    open_store: OpenStore,
+) -> None:
+    from monitor.stories import fingerprint
+
+    names = ("A", "B", "C", "D")
+    open_store().sync_feeds(feeds(*names), T0)
+    workers = [open_store() for _ in names]
+    gate = threading.Barrier(len(names))
+    title = "Rockets hit Baghdad's Green Zone near U.S. Embassy"
+    text = "BAGHDAD - Two rockets struck the Green Zone near the U.S. Embassy on Sunday."
+
+    def work(store: Store, name: str) -> None:
+        gate.wait()
+        story = store.assign_story(fingerprint(title, text), T0, "IQ")
+        feed = claim_one(store, f"https://{name.lower()}.example/rss", owner=name)
+        copy = replace(item(f"{name}-1"), title=title, summary=text)
+        done = result(feed, NewItem(copy, (), story.story_id, story.updated))
+        completed.append(store.complete_feed(done, name))
+
+    completed: list[bool] = []
+    threads = [
+        threading.Thread(target=work, args=pair) for pair in zip(workers, names, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert completed == [True] * 4
+    [story] = workers[0].list_stories()
+    assert (story.outlet_count, sorted(story.outlets)) == (4, list(names))
