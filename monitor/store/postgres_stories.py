@@ -19,7 +19,7 @@ from monitor.store.story_codec import candidate_from, candidate_json
 from monitor.stories import StoryCandidate
 from monitor.stories_index import DEFAULT_LIMIT, DEFAULT_PER_KEY
 
-# Shared with completion: outlet counts are recomputed under the same lock.
+# Any constant unique to this purpose: serialises story assignment across every worker.
 STORY_LOCK = 0x6D6F6E02
 
 _CANDIDATES = """
