@@ -1,5 +1,6 @@
 """A throw-away PostgreSQL cluster for the tests: `initdb` into a temp dir, `pg_ctl start` on a
-unix socket in that dir (and 127.0.0.1 on a free port), a fresh database per test.
+unix socket in that dir (it also listens on 127.0.0.1, same port), an emptied or a fresh
+database per test.
 
 Durability is switched off (fsync, synchronous_commit, full_page_writes): the cluster lives for
 one test session. As root, the server runs as the `postgres` OS user (else `nobody`), since
@@ -108,9 +109,6 @@ class PgCluster:
         """A libpq URI over the unix socket in the cluster's dir."""
         return f"postgresql://{SUPERUSER}@/{dbname}?host={quote(str(self.root), safe='')}" \
                f"&port={self.port}"
-
-    def tcp_url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"
 
     def create_database(self) -> str:
         """A new empty database; returns its name."""
