@@ -59,20 +59,27 @@ def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
     return c.kind == COUNTRY and word[0].isupper() and word not in gaz.place_suffixes
 
 
-def _named_elsewhere(country: str, mentions: Sequence[Mention]) -> bool:
-    return any(m.chosen.country == country for m in mentions if m.chosen and not m.dateline)
+def _dateline_weight(
+    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer
+) -> float:
+    """A bureau city whose country the item names nowhere else: "DUBAI (Reuters) - Iran…"."""
+    assert m.chosen is not None
+    country = m.chosen.country
+    if m.chosen.name in gaz.dateline_hubs and not any(
+        x.chosen.country == country for x in mentions if x.chosen and not x.dateline
+    ):
+        return HUB_DATELINE_WEIGHT
+    return weight + DATELINE_BONUS
 
 
 def rank_countries(
     mentions: Sequence[Mention], title: str, text: str, gaz: Gazetteer, after: int = 0,
     places: list[Place] | None = None,
 ) -> list[tuple[str, float]]:
-    """Countries by descending score; ties keep the order of first appearance. `mentions` are
-    resolved, title ones first; the first sentence of `text` starts at `after`. One loop with
-    the weights inline, which also appends each mention's Place to `places` if given: this
-    runs for every mention of every item."""
+    """Countries by descending score, ties in order of first appearance. `mentions` are resolved,
+    title ones first; `text`'s first sentence starts at `after`. Appends each mention's Place
+    to `places` if given. One loop, weights inline: it runs for every mention of every item."""
     scores: dict[str, float] = {}
-    new = object.__new__
     first_end = -1  # found only when a text mention needs it
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
     for m in mentions:
@@ -85,13 +92,12 @@ def rank_countries(
             if first_end < 0:
                 first_end = first_sentence_end(text, after)
             factor = FIRST_SENTENCE_FACTOR if m.start < first_end else 1.0
-        kind = c.kind
         if m.qualifier:
             w = QUALIFIER_WEIGHT
-        elif kind == DEMONYM:
+        elif c.kind == DEMONYM:
             w = DEMONYM_WEIGHT  # an actor more often than a scene: no actor or locative test
         else:
-            w = COUNTRY_WEIGHT if kind == COUNTRY else SPECIFIC_WEIGHT
+            w = COUNTRY_WEIGHT if c.kind == COUNTRY else SPECIFIC_WEIGHT
             # The calls only when the next or previous character allows an actor or a locative.
             if source[m.end : m.end + 1] in _GLUE and _is_actor(m, source, gaz):
                 w = ACTOR_WEIGHT
@@ -99,20 +105,17 @@ def rank_countries(
                 w += LOCATIVE_BONUS
         w *= factor
         if m.dateline:
-            # A bureau city whose country the item names nowhere else: "DUBAI (Reuters) - Iran…"
-            hub = c.name in gaz.dateline_hubs and not _named_elsewhere(c.country, mentions)
-            w = HUB_DATELINE_WEIGHT if hub else w + DATELINE_BONUS
+            w = _dateline_weight(w, m, mentions, gaz)
         if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
         if places is not None:
             # Place is a frozen dataclass: its __init__ costs one object.__setattr__ per field.
-            place = new(Place)
+            place = object.__new__(Place)
             place.__dict__.update(
                 name=m.surface, country=c.country, start=m.start, end=m.end, field=m.field
             )
             places.append(place)
     if len(scores) < 2:
         return list(scores.items())
-    # Stable, reverse included: ties keep the order of first appearance.
-    return sorted(scores.items(), key=itemgetter(1), reverse=True)
+    return sorted(scores.items(), key=itemgetter(1), reverse=True)  # stable, reversed too
