@@ -156,6 +156,8 @@ def test_a_worker_stopped_past_its_lease_has_its_late_results_rejected(
 
     def versions(handler: BaseHTTPRequestHandler) -> None:
         served.append(len(served) + 1)
+        if len(served) == 1:
+            time.sleep(0.5)  # the test stops that worker while it waits for this answer
         body = rss_now(f"v{len(served)}", f"Version {len(served)}", "text")
         handler.send_response(200)
         handler.send_header("Content-Length", str(len(body)))
@@ -190,9 +192,9 @@ def test_a_killed_worker_s_feeds_are_picked_up_by_another_after_its_lease(
     urls = []
     for i in range(30):
         body = rss_now(f"k{i}", f"Item {words(rng, 3)}", words(rng, 10))
-        feed_server.routes[f"/k{i}.xml"] = Route(body=body, delay_s=1.5)
+        feed_server.routes[f"/k{i}.xml"] = Route(body=body, delay_s=2.5)
         urls.append(feed_server.url(f"/k{i}.xml"))
-    config = write_config(tmp_path, urls, sink.port, lease="4s", timeout="3s", tick="0.5s")
+    config = write_config(tmp_path, urls, sink.port, lease="5s", timeout="4s", tick="0.5s")
     sync(store, urls)
     doomed = monitor(config, pg_url, "run", "--no-web")
     wait_for(lambda: len(feed_server.requests) == 30, 30, "the doomed worker's 30 requests")
@@ -202,7 +204,7 @@ def test_a_killed_worker_s_feeds_are_picked_up_by_another_after_its_lease(
     survivor = monitor(config, pg_url, "run", "--no-web")
     try:
         wait_for(lambda: store.count_items() == 30, 60, "the survivor to poll every feed")
-        assert time.monotonic() - killed_at > 2.0  # not before the dead worker's leases expired
+        assert time.monotonic() - killed_at > 2.5  # not before the dead worker's leases expired
         listed = json.loads(finish(monitor(config, pg_url, "workers", "--json")))
     finally:
         survivor.send_signal(signal.SIGTERM)
