@@ -255,6 +255,11 @@ def test_only_monitor_migrate_updates_a_postgresql_schema(
     assert "schema out of date, run monitor migrate" in refused.output
     assert cli(config, pg_fresh_url, "migrate").exit_code == 0
     assert cli(config, pg_fresh_url, "feeds", "list", "--json").output.strip() == "[]"
+    beating = PostgresStore(pg_fresh_url)
+    beating.heartbeat("w1", "host-a", 7, datetime.now(UTC), 12)
+    beating.close()
+    table = cli(config, pg_fresh_url, "workers").output
+    assert "w1" in table and "host-a" in table and "alive" in table and "12" in table
 
 
 def test_db_copy_moves_a_sqlite_installation_with_its_ids(
