@@ -19,6 +19,9 @@ def tokens(query: str) -> list[tuple[str, int]]:
     return [(m.group(), m.start()) for m in _TOKEN.finditer(query)]
 
 
+MAX_NESTING = 32  # far beyond any real rule; deeper trees would exhaust the parser's recursion
+
+
 def check_balance(query: str) -> None:
     """Raise RuleError at the first quote or parenthesis that is never closed/opened."""
     if '"' not in query and "(" not in query and ")" not in query:
@@ -30,6 +33,8 @@ def check_balance(query: str) -> None:
                 raise RuleError("unbalanced quote", pos, query)
         elif token == "(":
             opened.append(pos)
+            if len(opened) > MAX_NESTING:
+                raise RuleError(f"parentheses nested deeper than {MAX_NESTING}", pos, query)
         elif token == ")":
             if not opened:
                 raise RuleError("unbalanced parenthesis", pos, query)

@@ -55,10 +55,12 @@ def parse_query(query: str) -> Node:
     check_balance(query)
     try:
         tree = luqum_parse(query)
+        node = _Converter(query).convert(tree, None)
     except (ParseError, ValueError) as e:
         message, position = explain_parse_error(query, str(e))
         raise RuleError(message, position, query) from e
-    node = _Converter(query).convert(tree, None)
+    except RecursionError as e:
+        raise RuleError("query too complex to parse (split it into several rules)", 0, query) from e
     if evaluate(node, {}):
         raise RuleError(
             "query matches items without any of its terms (a NOT needs a positive term beside it)",

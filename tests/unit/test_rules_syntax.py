@@ -174,3 +174,12 @@ def test_or_groups_inside_near_keep_each_alternative() -> None:
 
 def test_or_of_terms_is_not_mistaken_for_near() -> None:
     assert isinstance(parse_query("a OR b"), Or)
+
+
+def test_parentheses_nested_absurdly_deep_are_a_bad_rule_not_a_crash() -> None:
+    query = "(" * 2000 + "rocket" + ")" * 2000
+
+    with pytest.raises(RuleError) as caught:
+        parse_query(query)
+
+    assert caught.value.position == 32 and "nested deeper" in caught.value.message
