@@ -13,7 +13,6 @@ from typing import Any
 
 from monitor import schedule
 from monitor.config import Settings
-from monitor.errors import RuleError
 from monitor.notify.compose import render
 from monitor.notify.digest import PERIOD, build_digest
 from monitor.rules.backtest import BacktestHit, backtest
@@ -42,21 +41,17 @@ def run_backtest(
     where: Where = "happened",
     limit: int = 100,
 ) -> BacktestResult:
-    """Stored items of the last `days` days; raises RuleError for a bad query (a query nested
-    too deeply for the parser included)."""
+    """Stored items of the last `days` days; raises RuleError for a bad query."""
     from monitor.geo.regions import region_countries
 
     since = now - timedelta(days=min(days, MAX_DAYS))
     counted = _Counted(store.iter_items(since))
     cap = min(limit, MAX_HITS)
-    try:
-        found = backtest(
-            query, counted, regions=regions, where=where, since=since,
-            region_countries=lambda name: region_countries(name, settings.regions),
-        )
-        hits = tuple(itertools.islice(found, cap + 1))
-    except RecursionError as e:  # the parser recurses per nesting level
-        raise RuleError("the query is nested too deeply", 0, query) from e
+    found = backtest(
+        query, counted, regions=regions, where=where, since=since,
+        region_countries=lambda name: region_countries(name, settings.regions),
+    )  # fmt: skip
+    hits = tuple(itertools.islice(found, cap + 1))
     return BacktestResult(hits[:cap], counted.count, len(hits) > cap)
 
 

@@ -110,4 +110,4 @@ def test_a_query_nested_too_deeply_is_a_bad_query_not_a_crash(client: TestClient
     query = "(" * 990 + "rocket" + ")" * 990
     response = client.post("/api/rules/test", json={"query": query}, headers=BEARER)
     assert response.status_code == 422
-    assert "nested too deeply" in response.json()["detail"]["message"]
+    assert "nested deeper" in response.json()["detail"]["message"]
