@@ -352,9 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("demo_request %s", format % args)
 
 
-def write_demo_config(
-    src: Path, dest: Path, base_url: str, data_dir: Path | None = None
-) -> Path:
+def write_demo_config(src: Path, dest: Path, base_url: str, data_dir: Path | None = None) -> Path:
     """Copy the demo config `src` for a server at `base_url`; return the written file.
 
     `dest` is the file to write, or (without a `.toml` suffix) the directory to write
@@ -385,9 +383,7 @@ _SQLITE_URL = re.compile(r"^(\s*url\s*=\s*)\"sqlite:///(?!/)([^\"]+)\"", re.M)
 _OUTBOX_DIR = re.compile(r"^(\s*outbox_dir\s*=\s*)\"(?!/)([^\"]+)\"", re.M)
 
 
-def _absolute_paths(
-    text: str, folder: Path, data_dir: Path | None
-) -> tuple[str, list[Path]]:
+def _absolute_paths(text: str, folder: Path, data_dir: Path | None) -> tuple[str, list[Path]]:
     """Relative SQLite file and outbox_dir → absolute; also returns the folders they need."""
     folders: list[Path] = []
 
