@@ -11,7 +11,7 @@ import click
 
 from monitor.cli.context import cli_context, command_config_option, fail_usage
 from monitor.cli.output import console, dumps, iso, short_time
-from monitor.types import WorkerInfo
+from monitor.records import WorkerInfo
 
 # Workers whose last heartbeat is older than this are not listed at all.
 RECENT = timedelta(days=1)

@@ -28,8 +28,8 @@ from monitor.cli.context import command_config_option, fail_usage
 from monitor.cli.output import console as make_console
 from monitor.cli.output import matches_table
 from monitor.config import Settings
+from monitor.records import StoredMatch
 from monitor.store.base import Store
-from monitor.types import StoredMatch
 
 if TYPE_CHECKING:
     from monitor.cli.web_cmd import WebHandle

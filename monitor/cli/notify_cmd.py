@@ -14,7 +14,7 @@ from rich.table import Table
 from monitor.cli.context import cli_context, command_config_option, fail_usage
 from monitor.cli.output import dumps, iso, short_time
 from monitor.config import Settings
-from monitor.types import OutboxRow
+from monitor.records import OutboxRow
 
 if TYPE_CHECKING:
     from monitor.notify.digest import DigestOutcome

@@ -11,7 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from monitor.types import Feed, StoredMatch, StoredStory
+from monitor.records import StoredMatch, StoredStory
+from monitor.types import Feed
 
 
 def iso(value: datetime | None) -> str | None:

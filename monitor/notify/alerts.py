@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from monitor.config import RuleConfig, Settings
-from monitor.types import Item, Match, NewItem, OutboxMessage, OutboxRow, SentAlert
+from monitor.records import OutboxRow, SentAlert
+from monitor.types import Item, Match, NewItem, OutboxMessage
 
 SUMMARY_LIMIT = 600
 HOUR = timedelta(hours=1)

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from monitor.config import RegionConfig, Settings
 from monitor.config import format_duration as duration_text
 from monitor.notify.alerts import Delivery
-from monitor.types import OutboxRow
+from monitor.records import OutboxRow
 
 KIND_HEADER = {"alert": "alert", "digest": "digest", "feed_health": "feed-health"}
 SUBJECT_LIMIT = 200

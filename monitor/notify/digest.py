@@ -22,8 +22,9 @@ from typing import Any
 from monitor import schedule
 from monitor.config import Settings
 from monitor.notify.compose import country_label, local_time, region_names
+from monitor.records import DigestMatch, DigestRun, StoredMatch
 from monitor.store.base import Store
-from monitor.types import DigestMatch, DigestRun, OutboxMessage, StoredMatch
+from monitor.types import OutboxMessage
 
 PERIOD = timedelta(days=1)
 

@@ -38,8 +38,8 @@ from monitor.errors import PermanentMailError, TransientMailError
 from monitor.notify.alerts import Delivery, cooldowns_of, history_since, plan_alerts
 from monitor.notify.compose import compose
 from monitor.notify.mailer import Mailer
+from monitor.records import OutboxRow
 from monitor.store.base import Store
-from monitor.types import OutboxRow
 
 log = logging.getLogger(__name__)
 

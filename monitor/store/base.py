@@ -14,20 +14,14 @@ from datetime import date, datetime
 from typing import Protocol
 
 from monitor.config import FeedConfig
-from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
-from monitor.types import (
+from monitor.records import (
     AuditEntry,
-    CycleStats,
     DigestMatch,
     DigestRun,
-    Feed,
-    FeedResult,
     InboxFilter,
     InboxPage,
-    Item,
     MatchDetail,
     MatchPage,
-    OutboxMessage,
     OutboxRow,
     SentAlert,
     StoredMatch,
@@ -36,6 +30,8 @@ from monitor.types import (
     StoryDetail,
     WorkerInfo,
 )
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
+from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 
 class Store(Protocol):

@@ -28,6 +28,15 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from monitor.config import FeedConfig
 from monitor.errors import LeaseLost, StoreError
+from monitor.records import (
+    DigestMatch,
+    DigestRun,
+    OutboxRow,
+    SentAlert,
+    StoredMatch,
+    StoredStory,
+    WorkerInfo,
+)
 from monitor.store import postgres_feeds as sql_feeds
 from monitor.store import postgres_outbox as outbox
 from monitor.store import postgres_review as review
@@ -38,20 +47,7 @@ from monitor.store.postgres_schema import migrate, pending
 from monitor.store.postgres_stories import PostgresStoryIndex, lock_stories
 from monitor.store.postgres_web import PostgresWebQueries
 from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, process
-from monitor.types import (
-    CycleStats,
-    DigestMatch,
-    DigestRun,
-    Feed,
-    FeedResult,
-    Item,
-    OutboxMessage,
-    OutboxRow,
-    SentAlert,
-    StoredMatch,
-    StoredStory,
-    WorkerInfo,
-)
+from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
 

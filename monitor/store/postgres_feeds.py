@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config import FeedConfig
+from monitor.records import WorkerInfo
 from monitor.store.postgres_complete import REMOVED_FROM_CONFIG
 from monitor.store.postgres_review import Row
-from monitor.types import WorkerInfo
 
 CLAIM = """
 WITH due AS (

@@ -18,9 +18,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from monitor.records import DigestMatch, DigestRun, OutboxRow, SentAlert
 from monitor.store import postgres_review as review
 from monitor.store.postgres_review import Query, Row
-from monitor.types import DigestMatch, DigestRun, OutboxMessage, OutboxRow, SentAlert
+from monitor.types import OutboxMessage
 
 Conn = psycopg.Connection[dict[str, Any]]
 

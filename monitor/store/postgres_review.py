@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from monitor.types import Feed, GeoTags, Item, Place, StoredMatch, StoredStory, TermHit
+from monitor.records import StoredMatch, StoredStory
+from monitor.types import Feed, GeoTags, Item, Place, TermHit
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any]

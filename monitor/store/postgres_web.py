@@ -15,9 +15,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.types.json import Jsonb
 
-from monitor.store.postgres_review import SOURCE, Params, Query, Row, item_from_row, match_from_row
-from monitor.types import (
-    MATCH_STATUSES,
+from monitor.records import (
     AuditEntry,
     InboxFilter,
     InboxPage,
@@ -28,8 +26,9 @@ from monitor.types import (
     StoredStory,
     StoreStats,
     StoryDetail,
-    TermHit,
 )
+from monitor.store.postgres_review import SOURCE, Params, Query, Row, item_from_row, match_from_row
+from monitor.types import MATCH_STATUSES, TermHit
 
 Conn = psycopg.Connection[dict[str, Any]]
 GROUP = "COALESCE('s' || i.story_id, 'i' || i.id)"

@@ -23,6 +23,15 @@ from sqlite_utils import Database
 
 from monitor.config import FeedConfig
 from monitor.errors import LeaseLost
+from monitor.records import (
+    DigestMatch,
+    DigestRun,
+    OutboxRow,
+    SentAlert,
+    StoredMatch,
+    StoredStory,
+    WorkerInfo,
+)
 from monitor.store import sqlite_outbox as outbox
 from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, dt_or_none, feed_from_row, ts
@@ -31,20 +40,7 @@ from monitor.store.sqlite_schema import migrate, pending
 from monitor.store.sqlite_stories import SqliteStoryIndex
 from monitor.store.sqlite_web import WebQueries
 from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, process
-from monitor.types import (
-    CycleStats,
-    DigestMatch,
-    DigestRun,
-    Feed,
-    FeedResult,
-    Item,
-    OutboxMessage,
-    OutboxRow,
-    SentAlert,
-    StoredMatch,
-    StoredStory,
-    WorkerInfo,
-)
+from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from monitor.records import DigestMatch, DigestRun, OutboxRow, SentAlert
 from monitor.store import sqlite_review as review
 from monitor.store.sqlite_codec import dt, dt_or_none, ts
-from monitor.types import DigestMatch, DigestRun, OutboxMessage, OutboxRow, SentAlert
+from monitor.types import OutboxMessage
 
 Query = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from monitor.records import StoredMatch, StoredStory
 from monitor.store.sqlite_codec import dt, dt_or_none, item_from_row, str_tuple, ts
-from monitor.types import Item, StoredMatch, StoredStory
+from monitor.types import Item
 
 Query = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 

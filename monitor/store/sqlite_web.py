@@ -14,11 +14,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from monitor.store import sqlite_web_stats as stats
-from monitor.store.sqlite_codec import dt, item_from_row, ts
-from monitor.store.sqlite_review import SOURCE, _match_from_row
-from monitor.types import (
-    MATCH_STATUSES,
+from monitor.records import (
     AuditEntry,
     InboxFilter,
     InboxPage,
@@ -29,8 +25,11 @@ from monitor.types import (
     StoredStory,
     StoreStats,
     StoryDetail,
-    TermHit,
 )
+from monitor.store import sqlite_web_stats as stats
+from monitor.store.sqlite_codec import dt, item_from_row, ts
+from monitor.store.sqlite_review import SOURCE, _match_from_row
+from monitor.types import MATCH_STATUSES, TermHit
 
 Query = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 GROUP = "COALESCE('s' || i.story_id, 'i' || i.id)"

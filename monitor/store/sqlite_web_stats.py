@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.records import StoreStats
 from monitor.store.sqlite_codec import ts
-from monitor.types import StoreStats
 
 Query = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 HIT_WINDOWS_DAYS = (1, 7, 30)

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from monitor.types import AuditEntry, MatchDetail, StoredItem, StoredMatch, TermHit
+from monitor.records import AuditEntry, MatchDetail, StoredItem, StoredMatch
+from monitor.types import TermHit
 
 Status = Literal["new", "acknowledged", "false_positive", "starred"]
 NOTE_MAX = 2000

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from monitor.config import RegionConfig, parse_duration
-from monitor.types import MATCH_STATUSES, InboxFilter
+from monitor.records import InboxFilter
+from monitor.types import MATCH_STATUSES
 
 ALL = "all"
 SEVERITIES = ("urgent", "normal")

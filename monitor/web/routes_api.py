@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from monitor.errors import RuleError
+from monitor.records import StoryDetail
 from monitor.sanitize import strip_invisible
-from monitor.types import StoryDetail
 from monitor.web.api_models import (
     FeedOut,
     MatchList,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 
-from monitor.types import StoryDetail
+from monitor.records import StoryDetail
 from monitor.web.deps import settings_of_app, store_of
 from monitor.web.security import page_actor
 from monitor.web.views import render

@@ -16,8 +16,9 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from monitor.notify.compose import country_label, highlight
+from monitor.records import StoredItem
 from monitor.sanitize import clean_link, sanitize_html
-from monitor.types import MATCH_STATUSES, Place, StoredItem, TermHit
+from monitor.types import MATCH_STATUSES, Place, TermHit
 from monitor.web.security import csrf_token, session_actor, settings_of
 
 STATUS_LABELS = {

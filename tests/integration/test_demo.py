@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.records import StoredMatch
 from monitor.store import open_store
-from monitor.types import StoredMatch
 
 GREEN_ZONE_OUTLETS = {"Agence Mondiale (AM wire)", "Gulf Broadcaster", "Euro Public Radio"}
 

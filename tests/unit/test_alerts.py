@@ -12,7 +12,8 @@ from monitor.notify.alerts import (
     history_since,
     plan_alerts,
 )
-from monitor.types import GeoTags, Item, Match, NewItem, OutboxMessage, OutboxRow, SentAlert
+from monitor.records import OutboxRow, SentAlert
+from monitor.types import GeoTags, Item, Match, NewItem, OutboxMessage
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 URGENT = RuleConfig(

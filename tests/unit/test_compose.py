@@ -12,7 +12,8 @@ from monitor.config import DigestSettings, EmailSettings, RuleConfig, Settings, 
 from monitor.notify.alerts import Delivery, alert_messages
 from monitor.notify.compose import clean_header, compose, highlight, message_id_for
 from monitor.notify.mailer import FakeMailer
-from monitor.types import GeoTags, Item, Match, NewItem, OutboxRow, TermHit
+from monitor.records import OutboxRow
+from monitor.types import GeoTags, Item, Match, NewItem, TermHit
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 RULE = RuleConfig(

@@ -18,9 +18,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from monitor.config import Settings, load_settings
+from monitor.records import InboxFilter
 from monitor.store.base import Store
 from monitor.store.sqlite import SqliteStore
-from monitor.types import FeedResult, GeoTags, InboxFilter, Item, Match, NewItem, TermHit
+from monitor.types import FeedResult, GeoTags, Item, Match, NewItem, TermHit
 from monitor.web import create_app
 
 PASSWORD = "correct horse battery staple"

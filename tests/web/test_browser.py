@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from monitor.records import InboxFilter
 from monitor.store.sqlite import SqliteStore
-from monitor.types import InboxFilter
 from monitor.web.app import address, bind
 from tests.web.conftest import PASSWORD
 

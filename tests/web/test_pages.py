@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
+from monitor.records import InboxFilter
 from monitor.schedule import local_day
 from monitor.store.sqlite import SqliteStore
-from monitor.types import InboxFilter
 from tests.web.conftest import csrf_of
 
 

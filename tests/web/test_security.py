@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
+from monitor.records import InboxFilter
 from monitor.store.sqlite import SqliteStore
-from monitor.types import InboxFilter
 from monitor.web import create_app
 from monitor.web.security import CSP
 from tests.web.conftest import BEARER, PASSWORD, csrf_of

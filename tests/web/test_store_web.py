@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from monitor.records import InboxFilter
 from monitor.store.base import Store
 from monitor.store.sqlite import SqliteStore
-from monitor.types import FeedResult, GeoTags, InboxFilter, Item, Match, NewItem, TermHit
+from monitor.types import FeedResult, GeoTags, Item, Match, NewItem, TermHit
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
