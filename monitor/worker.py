@@ -86,8 +86,11 @@ class Worker:
         try:
             await self.ctx.stopping.wait()
         finally:
-            scheduler.shutdown(wait=False)
+            # Shutting the scheduler down cancels a running job, so first stop new runs and let
+            # the cycle in hand finish and store its feeds.
+            scheduler.pause()
             async with self._busy:
+                scheduler.shutdown(wait=False)
                 self.heartbeat(stopped=True)
                 log.info("worker_stopped owner=%s cycles=%d", self.ctx.owner, self.cycles)
 
