@@ -53,6 +53,7 @@ def feed_json(f: Feed) -> dict[str, Any]:
         "next_check_at": iso(f.next_check_at),
         "items_seen": f.items_seen,
         "disabled_reason": f.disabled_reason,
+        "health": f.health,
     }
 
 
@@ -114,12 +115,9 @@ def feeds_table(feeds: Sequence[Feed]) -> Table:
     for name in ("name", "status", "last fetch", "next check", "errors", "items", "last error"):
         table.add_column(name, overflow="fold")
     for f in feeds:
-        status = (
-            f"disabled: {f.disabled_reason}" if f.disabled_reason else str(f.last_status or "—")
-        )
         table.add_row(
             f.name,
-            status,
+            _feed_status(f),
             short_time(f.last_fetched_at),
             short_time(f.next_check_at),
             str(f.error_count),
@@ -127,6 +125,14 @@ def feeds_table(feeds: Sequence[Feed]) -> Table:
             f.last_error or "",
         )
     return table
+
+
+def _feed_status(f: Feed) -> str:
+    """HTTP status, plus the health problem in words: disabled (why), failing, or silent."""
+    if f.disabled_reason:
+        return f"disabled: {f.disabled_reason}"
+    status = str(f.last_status or "—")
+    return f"{status} [bold yellow]{f.health}[/]" if f.health else status
 
 
 def console(err: bool = False) -> Console:

@@ -9,12 +9,13 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from monitor.cli import main
+from monitor.config import FeedConfig
 from monitor.store import open_store
-from monitor.types import CycleStats
+from monitor.types import CycleStats, FeedResult
 
 FEEDS_JSON_KEYS = {
     "url", "name", "last_status", "last_error", "error_count", "last_fetched_at",
-    "next_check_at", "items_seen", "disabled_reason",
+    "next_check_at", "items_seen", "disabled_reason", "health",
 }  # fmt: skip
 
 
@@ -155,3 +156,24 @@ def test_a_bad_since_is_a_usage_error(tmp_path: Path) -> None:
     result = run(write_config(tmp_path), "matches", "--since", "soon")
 
     assert result.exit_code == 2 and "--since" in result.output
+
+
+def test_feeds_list_shows_a_silent_feed(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    store = open_store("sqlite:///monitor.db", tmp_path)
+    store.migrate()
+    now = datetime.now(UTC)
+    store.sync_feeds([FeedConfig(url="https://quiet.example/rss", name="Quiet")], now)
+    [feed] = store.claim_due_feeds(now, "w", 60, 1)
+    done = FeedResult(
+        feed_id=feed.id, lease_token=feed.lease_token or "", checked_at=now,
+        next_check_at=now + timedelta(hours=1), status=304, error=None, error_count=0,
+        etag=None, last_modified=None, health="silent",
+    )  # fmt: skip
+    assert store.complete_feed(done, "w")
+    store.close()
+
+    [listed] = json.loads(run(config, "feeds", "list", "--json").output)
+    table = run(config, "feeds", "list").output
+
+    assert listed["health"] == "silent" and "silent" in table
