@@ -27,7 +27,7 @@ from monitor.geo.datelines import find_dateline  # noqa: E402
 from monitor.geo.evaluate import evaluate, read_labelled  # noqa: E402
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer, load_gazetteer  # noqa: E402
 from monitor.geo.normalize import padded  # noqa: E402
-from monitor.types import GeoTags  # noqa: E402
+from monitor.types import GeoTags, Place  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "geo_labelled.jsonl"
 # Labelled by another engineer for story grouping; its `primary` is a held-out check.
@@ -67,14 +67,16 @@ class NamesOnly:
 
     def tag(self, text: str, title: str = "") -> GeoTags:
         counts: dict[str, int] = {}
-        for value in (title, text):
+        places = []
+        for field, value in (("title", title), ("text", text)):
             norm = padded(value)
             for index, start, end in self.automaton.find_matches_as_indexes(norm):
                 if not norm[end].isalnum() and value[start].isupper():
                     country = self.countries[index]
                     counts[country] = counts.get(country, 0) + 1
+                    places.append(Place(value[start : end - 1], country, start, end - 1, field))
         ranked = tuple(sorted(counts, key=lambda c: -counts[c]))
-        return GeoTags(countries=ranked, primary=ranked[0] if ranked else None)
+        return GeoTags(ranked, ranked[0] if ranked else None, tuple(places))
 
 
 def _speed(tagger: Tagger, pairs: list[tuple[str, str]], rounds: int) -> tuple[float, float]:

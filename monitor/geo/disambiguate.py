@@ -35,6 +35,7 @@ DWARFED_RATIO = 50
 _NAME_AFTER = re.compile(r" ([A-Z][a-z]+)\b")
 _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
+_SENTENCE_ENDS = frozenset(".!?:;|\"“”'‘’—–-(")
 _BINDING_GAP = re.compile(r",\s{1,2}")
 _LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
@@ -72,22 +73,38 @@ def is_title_case(text: str) -> bool:
     return len(words) >= 3 and len([w for w in words if w[0].isupper()]) >= 0.8 * len(words)
 
 
-def _in_name_context(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
-    # Cheap character tests first; the regexes run only when a capital is adjacent, and the
-    # scan for a neighbouring place name only when the regex finds a name word.
-    if text[m.end + 1 : m.end + 2].isupper():
-        after = _NAME_AFTER.match(text, m.end)
-        if after and after.group(1) not in gaz.place_suffixes:
-            if not any(x.start == m.end + 1 for x in others):
-                return True
+def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
+    """A given name glued to a capitalised word that is neither a place word nor a place
+    ("Jordan Peterson", "Chad Smith"), or a name given to a river ("Guadalupe River"). Any
+    other place there heads an organisation or a facility named after it ("Muscat
+    International Film Festival", "Kentucky Department of Education"): still the place."""
+    if not text[m.end + 1 : m.end + 2].isupper():
+        return False
+    after = _NAME_AFTER.match(text, m.end)
+    if after is None or after.group(1) in gaz.place_suffixes:
+        return False
+    if after.group(1) in gaz.feature_nouns:
+        return True  # "the Guadalupe River" is not Guadalupe, Mexico
+    return m.surface in gaz.given_names and not any(x.start == m.end + 1 for x in others)
+
+
+def _name_precedes(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
+    """A surname: a capitalised name word right before the place, mid-sentence or a known
+    given name ("Defense Secretary Lloyd Austin", "Lewis Hamilton"). A capital that only
+    starts the sentence says nothing ("Abducted California woman found")."""
+    # Cheap character tests first; the regex runs only when a capital ends the word before,
+    # and the scan for a neighbouring place name only when the regex finds a name word.
     if m.start < 3 or text[m.start - 1] != " " or not text[m.start - 2].islower():
         return False
-    # `_NAME_BEFORE` needs a capital right before the lower-case letters that end the word.
     window = max(0, m.start - 30)
     if not text[window : m.start - 1].rstrip(_LOWER)[-1:].isupper():
         return False
     before = _NAME_BEFORE.search(text, window, m.start)
     if before is None or before.group(1) in gaz.place_prefixes:
+        return False
+    word_start = before.start(1)
+    starts_sentence = word_start == 0 or text[:word_start].rstrip()[-1:] in _SENTENCE_ENDS
+    if starts_sentence and before.group(1) not in gaz.given_names:
         return False
     return not any(x.end == m.start - 1 for x in others)
 
@@ -111,7 +128,9 @@ def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]
     return {
         m.surface
         for m in mentions
-        if m.sensitive and not m.dateline and _in_name_context(m, text, gaz, mentions)
+        if m.sensitive
+        and not m.dateline
+        and (_name_follows(m, text, gaz, mentions) or _name_precedes(m, text, gaz, mentions))
     }
 
 
@@ -137,8 +156,9 @@ def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
     return kept
 
 
-def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
-    """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city."""
+def bind_pairs(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
+    """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city.
+    Adds to `towns` the names found to be towns the gazetteer does not know."""
     for m, q in zip(mentions, mentions[1:], strict=False):
         if text[m.end : m.end + 1] != "," or not _BINDING_GAP.fullmatch(text, m.end, q.start):
             continue
@@ -147,6 +167,12 @@ def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
         qualifier = {c.country: c.admin for c in q.candidates if c.kind in _QUALIFIER_KINDS}
         inside = [c for c in m.candidates if c.country in qualifier and c.kind != COUNTRY]
         if not inside:
+            if _unknown_town(m, q):
+                # "EDMONTON, Ky.": a town too small for the gazetteer; its state says where.
+                m.candidates = ()
+                towns.add(m.name)
+                q.qualifier = True
+                q.dateline = q.dateline or m.dateline
             continue
         same_admin = [c for c in inside if c.admin and c.admin == qualifier[c.country]]
         m.candidates = tuple(same_admin or inside)
@@ -154,6 +180,25 @@ def bind_pairs(mentions: Sequence[Mention], text: str) -> None:
         countries = {c.country for c in m.candidates}
         q.candidates = tuple(c for c in q.candidates if c.country in countries)
         q.qualifier = True
+
+
+def _unknown_town(m: Mention, q: Mention) -> bool:
+    """Is `m` a place the gazetteer does not know, qualified by its state or country `q`?
+    Only for a state abbreviation ("Glasgow, Ky."), or a state or country written out after a
+    dateline town or a small one ("EDMONTON, Kentucky —", "Innisfail, Alberta"): a list such
+    as "Moscow, Ukraine and the U.S." must keep Moscow."""
+    if any(c.kind in (COUNTRY, PLACE) for c in m.candidates):
+        return False
+    if any(c.kind == ABBREV for c in q.candidates):
+        return True
+    if any(c.kind == CITY for c in q.candidates):
+        return False
+    return m.dateline or all(c.flags & WEAK for c in m.candidates)
+
+
+def drop_towns(mentions: list[Mention], towns: set[int]) -> list[Mention]:
+    """Every mention of an unknown town's name: "LONDON, Ky. - London Police said…"."""
+    return [m for m in mentions if m.name not in towns]
 
 
 def anchor_country(m: Mention) -> str | None:

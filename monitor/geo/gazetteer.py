@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 5  # 5: key flags gained the match-loop bits (KEY_BLOCK …)
+CACHE_FORMAT = 6  # 6: given_names, US counties
 
 # Candidate kinds. BLOCK consumes a phrase ("New York Times") and yields no place.
 BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV = range(7)
@@ -95,6 +95,8 @@ class Gazetteer:
     place_suffixes: frozenset[str]
     actor_nouns: frozenset[str]
     dateline_hubs: frozenset[str]
+    given_names: frozenset[str]  # place names that are also first names ("Jordan", "Chad")
+    feature_nouns: frozenset[str]  # after a place, a feature named after it ("River")
 
     def lookup(self) -> dict[str, tuple[Candidate, ...]]:
         return dict(zip(self.keys, self.candidates, strict=True))

@@ -70,6 +70,8 @@ def build_gazetteer() -> Gazetteer:
         place_suffixes=frozenset(curated["place_suffixes"]),
         actor_nouns=frozenset(curated["actor_nouns"]),
         dateline_hubs=frozenset(curated["dateline_hubs"]),
+        given_names=frozenset(curated["given_names"]),
+        feature_nouns=frozenset(curated["feature_nouns"]),
     )
 
 

@@ -117,9 +117,12 @@ class Tagger:
             people |= dis.person_words(heads, title, self._gaz)
         if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
-        mentions = _settle(heads, title, people, head_flags) if heads else heads
+        towns: set[int] = set()
+        mentions = _settle(heads, title, people, head_flags, towns) if heads else heads
         if body:
-            mentions += _settle(body, text, people, body_flags)
+            mentions += _settle(body, text, people, body_flags, towns)
+        if towns:
+            mentions = dis.drop_towns(mentions, towns)
         places: list[Place] = []
         ranked = rank_countries(dis.resolve(mentions), title, text, self._gaz, after, places)
         countries = tuple([country for country, _ in ranked])
@@ -196,15 +199,15 @@ class Tagger:
 
 
 def _settle(
-    mentions: list[dis.Mention], text: str, people: set[str], flags: int
+    mentions: list[dis.Mention], text: str, people: set[str], flags: int, towns: set[int]
 ) -> list[dis.Mention]:
     """One field's mentions after person names, "City, State" pairs and "in Nice" context;
-    `flags` is the union of their key flags."""
+    `flags` is the union of their key flags. Unknown towns' names are added to `towns`."""
     if not mentions:
         return mentions
     kept = dis.drop_people(mentions, people) if people else mentions
     if len(kept) > 1 and "," in text:
-        dis.bind_pairs(kept, text)
+        dis.bind_pairs(kept, text, towns)
     if flags & KEY_WEAK:
         dis.situate(kept, text)
     return kept

@@ -181,6 +181,61 @@ def test_organisations_containing_places_are_handled(
     assert countries(tagger, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("", "The Winnipeg Fire Paramedic Service fought two fires overnight.", "CA"),
+        ("Muscat Film Festival ends amid fanfare",
+         "Muscat: The 10th Muscat International Film Festival came to a close.", "OM"),
+        ("", "The Kentucky Department of Education faces a 6 percent cut.", "US"),
+        ("Godolphin's Thunder Snow wins Dubai World Cup",
+         "Dubai may have been hot and humid over the past week.", "AE"),
+        ("", "SAN ANTONIO Turner Sports analyst Charles Barkley blasted the FBI.", "US"),
+    ],
+)
+def test_an_organisation_or_event_named_after_a_place_refers_to_it(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    tags = tagger.tag(text, title)
+    assert (tags.primary, set(tags.countries)) == (expected, {expected})
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Abducted California woman found after three weeks", "", {"US"}),
+        ("", "Jordan Peterson spoke in Toronto on Friday.", {"CA"}),
+        ("", "Flash floods along the Guadalupe River in central Texas killed 50.", {"US"}),
+        ("", "Hezbollah leader Hassan Nasrallah spoke in Beirut.", {"LB"}),
+    ],
+)
+def test_a_first_name_or_a_river_is_not_the_place(
+    tagger: Tagger, title: str, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.tag(text, title).countries) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("", "EDMONTON, Ky. (WBKO) -- One man is dead after a hunting accident."),
+        ("", "GLASGOW, Ky. (WBKO) - A woman died after being struck by a vehicle."),
+        ("Two arrested on drug charges in London",
+         "LONDON, Ky. (WKYT) - London Police have arrested two people."),
+    ],
+)
+def test_a_town_the_gazetteer_lacks_takes_its_state(
+    tagger: Tagger, title: str, text: str
+) -> None:
+    tags = tagger.tag(text, title)
+    assert (tags.primary, set(tags.countries)) == ("US", {"US"})
+
+
+def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
+    tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
+    assert {"RU", "UA", "US"} <= set(tags.countries)
+
+
 def test_the_embassy_story_happens_where_the_embassy_is(tagger: Tagger) -> None:
     assert tagger.tag("Rockets fell near the U.S. Embassy in Baghdad.").primary == "IQ"
 
