@@ -184,13 +184,13 @@ def bind_pairs(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
 
 def _unknown_town(m: Mention, q: Mention) -> bool:
     """Is `m` a place the gazetteer does not know, qualified by its state or country `q`?
-    Only for a state abbreviation ("Glasgow, Ky."), or a state or country written out after a
-    dateline town or a small one ("EDMONTON, Kentucky —", "Innisfail, Alberta"): a list such
-    as "Moscow, Ukraine and the U.S." must keep Moscow."""
+    Only for a state's dotted abbreviation ("Glasgow, Ky."), or another state or country
+    name after a dateline town or a small one ("EDMONTON, Kentucky —", "Innisfail,
+    Alberta"): a list such as "Moscow, Ukraine and the U.S." must keep Moscow."""
     if any(c.kind in (COUNTRY, PLACE) for c in m.candidates):
         return False
-    if any(c.kind == ABBREV for c in q.candidates):
-        return True
+    if any(c.kind == ABBREV and c.name.endswith(".") for c in q.candidates):
+        return True  # "Ky.", "N.S.W."; a bare "CA" may be Canada: "Montreal, CA"
     if any(c.kind == CITY for c in q.candidates):
         return False
     return m.dateline or all(c.flags & WEAK for c in m.candidates)

