@@ -75,16 +75,19 @@ def is_title_case(text: str) -> bool:
 
 def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
     """A given name glued to a capitalised word that is neither a place word nor a place
-    ("Jordan Peterson", "Chad Smith"), or a name given to a river ("Guadalupe River"). Any
+    ("Jordan Peterson", "Chad Smith"), or a river or street named after a place ("Guadalupe
+    River", "Haifa Street" in Baghdad). Any
     other place there heads an organisation or a facility named after it ("Muscat
     International Film Festival", "Kentucky Department of Education"): still the place."""
     if not text[m.end + 1 : m.end + 2].isupper():
         return False
     after = _NAME_AFTER.match(text, m.end)
-    if after is None or after.group(1) in gaz.place_suffixes:
+    if after is None:
         return False
     if after.group(1) in gaz.feature_nouns:
         return True  # "the Guadalupe River" is not Guadalupe, Mexico
+    if after.group(1) in gaz.place_suffixes:
+        return False
     return m.surface in gaz.given_names and not any(x.start == m.end + 1 for x in others)
 
 

@@ -46,6 +46,8 @@ ADMIN_TYPES = frozenset({
     "Special administrative region", "Autonomous district", "Federal territory",
     "Capital territory", "Country", "Capital city", "Department", "Federal district",
 })
+# Counties count as divisions even below a region ("Hampshire" in England, "Cork" in Munster).
+COUNTY_TYPES = frozenset({"County", "Two-tier county", "Council area", "Unitary authority"})
 WEAK_ADMIN_TYPES = frozenset({"Department", "Region", "Administrative region"})
 _BRACKETS = re.compile(r"\s*[\[(].*?[\])]")
 
@@ -130,25 +132,27 @@ def _admin_entries(weak: frozenset[str]) -> Iterator[Entry]:
     import pycountry
 
     populations = _country_populations()
-    # Top-level divisions, plus provinces that sit under regions (Philippines, Italy, Spain…);
-    # the latter are weak: "Aurora" or "Antique" need their country named.
+    # Top-level divisions and counties, plus provinces that sit under regions (Philippines,
+    # Italy, Spain…); the latter are weak: "Aurora" or "Antique" need their country named.
     divisions = [
         s
         for s in pycountry.subdivisions
-        if (s.parent_code is None and s.type in ADMIN_TYPES) or s.type == "Province"
+        if (s.parent_code is None and s.type in ADMIN_TYPES)
+        or s.type == "Province"
+        or s.type in COUNTY_TYPES
     ]
     per_country: dict[str, int] = defaultdict(int)
     for s in divisions:
         per_country[s.country_code] += 1
     for s in divisions:
         name = _BRACKETS.sub("", s.name).strip()
-        if not name or any(ch.isdigit() for ch in name):
-            continue
+        if not name or "," in name or any(ch.isdigit() for ch in name):
+            continue  # "Bristol, City of": the city is there by its own name
         prior = populations.get(s.country_code, 0) // per_country[s.country_code]
         is_weak = (
             name in weak
             or s.type in WEAK_ADMIN_TYPES
-            or s.parent_code is not None
+            or (s.parent_code is not None and s.type not in COUNTY_TYPES)
             or len(name) <= 3
         )
         flags = WEAK if is_weak else 0

@@ -248,6 +248,23 @@ def test_counties_state_codes_and_big_cities_other_names(
     assert set(tagger.tag(text).countries) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cattle at a farm in Surrey, UK have tested positive.", {"GB"}),
+        ("Hampshire racing driver Rob Collard set his goals high.", {"GB"}),
+        ("Five men appeared before Tipperary District Court.", {"IE"}),
+        ("Four people in the West Midlands have died of flu.", {"GB"}),
+        ("The Eiffel Tower went dark on Tuesday.", {"FR"}),
+        ("Gunmen opened fire on Haifa Street in central Baghdad.", {"IQ"}),
+    ],
+)
+def test_counties_regions_landmarks_and_streets(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.tag(text).countries) == expected
+
+
 def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
     tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
     assert {"RU", "UA", "US"} <= set(tags.countries)
