@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -38,6 +39,7 @@ from monitor.stories import (  # noqa: E402
     process,
 )
 from monitor.stories_text import strip_boilerplate, tokens  # noqa: E402
+from monitor.types import GeoTags  # noqa: E402
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories_labelled.jsonl"
 
@@ -69,13 +71,31 @@ def load_labelled(path: Path = LABELLED) -> list[Labelled]:
     return sorted(items, key=lambda i: (i.published, i.id))
 
 
-def assign_all(items: Sequence[Labelled], model: StoryModel = DEFAULT_MODEL) -> dict[str, int]:
-    """Item id → story id, assigning in time order."""
+GEO_MODES = ("labels", "labels + places", "tagger")
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, GeoTags]:
+    from monitor.geo import load_tagger
+
+    tagger = load_tagger()
+    return {i.id: tagger.tag(i.summary, i.title) for i in load_labelled()}
+
+
+def assign_all(
+    items: Sequence[Labelled], model: StoryModel = DEFAULT_MODEL, geo: str = "labels"
+) -> dict[str, int]:
+    """Item id → story id, assigning in time order. `geo`: "labels" — the label's primary
+    country, no places; "labels + places" — the label's primary and the tagger's places;
+    "tagger" — the tagger's primary and places, as the pipeline does."""
     index = MemoryStoryIndex()
     out: dict[str, int] = {}
+    tags = _tags() if geo != "labels" else {}
     for item in items:
-        fp = fingerprint(item.title, item.summary, model)
-        result = process(index, fp, item.published, item.primary, index.next_id, model=model)
+        tag = tags.get(item.id, GeoTags())
+        primary = tag.primary if geo == "tagger" else item.primary
+        fp = fingerprint(item.title, item.summary, model, geo=tag if geo != "labels" else None)
+        result = process(index, fp, item.published, primary, index.next_id, model=model)
         assert result.story_id is not None
         out[item.id] = result.story_id
     return out
@@ -118,18 +138,37 @@ VARIANTS: dict[str, StoryModel] = {
     ),
     "no name keys": replace(DEFAULT_MODEL, name_key_limit=0),
     "16 bins": replace(DEFAULT_MODEL, num_bins=16),
+    "before (model of 2026-11-25)": replace(
+        DEFAULT_MODEL, weak_key_limit=0, confirm_weak=False, use_places=False,
+        use_countries=False, ramp_grace_h=0.0, headline_vs_text=False,
+    ),
+    "no weak-name confirmation": replace(DEFAULT_MODEL, confirm_weak=False),
+    "no weak-name keys": replace(DEFAULT_MODEL, weak_key_limit=0),
+    "no gazetteer places as names": replace(DEFAULT_MODEL, use_places=False),
+    "no mentioned countries": replace(DEFAULT_MODEL, use_countries=False),
+    "no ramp grace": replace(DEFAULT_MODEL, ramp_grace_h=0.0),
+    "ramp grace 12 h": replace(DEFAULT_MODEL, ramp_grace_h=12.0),
+    "ramp grace 24 h": replace(DEFAULT_MODEL, ramp_grace_h=24.0),
+    "headlines compared with headlines only": replace(DEFAULT_MODEL, headline_vs_text=False),
 }
 
 
 def quality_table() -> list[str]:
+    """Every variant with the label's primary ("labels") and as the pipeline runs it
+    ("tagger"); the default also with the label's primary plus the tagger's places."""
     lines = [
-        "| variant | P dev | R dev | P holdout | R holdout | P all | R all | stories |",
-        "|---|---|---|---|---|---|---|---|",
+        "| variant | geo | P dev | R dev | P holdout | R holdout | P all | R all | stories |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     items = load_labelled()
-    for name, model in VARIANTS.items():
-        stories = assign_all(items, model)
-        cells = [name]
+    runs = [
+        (name, model, geo)
+        for name, model in VARIANTS.items()
+        for geo in (GEO_MODES if name == "default" else ("labels", "tagger"))
+    ]
+    for name, model, geo in runs:
+        stories = assign_all(items, model, geo)
+        cells = [name, geo]
         for split in ("dev", "holdout", None):
             q = pairwise([i for i in items if split in (None, i.split)], stories)
             cells += [f"{q.precision:.3f}", f"{q.recall:.3f}"]
@@ -359,18 +398,35 @@ def _probe_stream(
     return out
 
 
-def demo_table() -> list[str]:
-    """The offline demo's feeds (config/demo/feeds), all at one time, primary unknown: the
-    stories that gathered more than one item. Expected: the Green Zone trio and the Kyiv pair."""
+def demo_table(geo: bool) -> list[str]:
+    """The offline demo's feeds (config/demo/feeds), all at one time: the stories that gathered
+    more than one item. `geo`: tag each item with the demo config's places as the pipeline
+    does (primary, countries, places); else primary unknown and no places. Expected: the Green
+    Zone trio and the Kyiv pair."""
+    import tomllib
+
     import feedparser
 
+    from monitor.config import PlaceConfig
+    from monitor.geo import load_tagger
+
+    root = LABELLED.parents[2] / "config" / "demo"
+    config = tomllib.loads((root / "demo.toml").read_text(encoding="utf-8"))
+    places = [
+        PlaceConfig(p["name"], tuple(p.get("aliases", ())), p.get("within", ""),
+                    p.get("country", ""))
+        for p in config.get("places", ())
+    ]  # fmt: skip
+    tagger = load_tagger(places)
     index = MemoryStoryIndex()
     stories: dict[int, list[str]] = {}
     at = datetime(2026, 1, 3, 19, 32, tzinfo=UTC)
-    for path in sorted((LABELLED.parents[2] / "config" / "demo" / "feeds").glob("*.xml")):
+    for path in sorted((root / "feeds").glob("*.xml")):
         for entry in feedparser.parse(path).entries:
             summary = re.sub(r"<[^>]+>", " ", entry.get("summary", ""))
-            result = process(index, fingerprint(entry.title, summary), at, None, index.next_id)
+            tags = tagger.tag(summary, entry.title) if geo else GeoTags()
+            fp = fingerprint(entry.title, summary, geo=tags)
+            result = process(index, fp, at, tags.primary, index.next_id)
             stories.setdefault(result.story_id or 0, []).append(f"{path.stem}: {entry.title}")
     return [" · ".join(titles) for titles in stories.values() if len(titles) > 1]
 
@@ -382,8 +438,10 @@ def main() -> None:
     args = parser.parse_args()
     print("## Quality (pairwise, labelled set)\n")
     print("\n".join(quality_table()))
-    print("\n## Demo feeds: stories with more than one item\n")
-    print("\n".join(f"- {line}" for line in demo_table()))
+    for geo in (False, True):
+        how = "tagged as in the pipeline" if geo else "no geo tags"
+        print(f"\n## Demo feeds ({how}): stories with more than one item\n")
+        print("\n".join(f"- {line}" for line in demo_table(geo)))
     print("\n## Near-duplicate score alone\n")
     print("\n".join(near_duplicate_table()))
     if not args.quality:

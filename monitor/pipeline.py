@@ -210,7 +210,7 @@ def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime)
         summary_html=entry.summary_html,
         geo=ctx.tagger.tag(entry.summary, entry.title),
     )
-    fp = stories.fingerprint(item.title, item.summary)
+    fp = stories.fingerprint(item.title, item.summary, geo=item.geo)
     story = ctx.store.assign_story(fp, min(item.published_at or now, now), item.geo.primary)
     return NewItem(item, tuple(ctx.rules.match(item)), story.story_id, story.updated)
 

@@ -1,19 +1,22 @@
 """Stories: group items about one real-world event, as they arrive (pure decisions).
 
-    fingerprint(title, summary)          text → Fingerprint: MinHash of word bigrams, LSH band
-                                         keys, content terms, names, numbers, wire markers
+    fingerprint(title, summary, geo=tags) text (+ the geo tagger's places and countries) →
+                                         Fingerprint: MinHash of word bigrams, LSH band keys,
+                                         content terms, names, numbers, wire markers
     index.candidates(fp.band_keys, since) stories sharing a band key (bounded, never a scan)
     assign(fp, item_time, primary, candidates) → Assignment: join a story or start a new one,
                                          and whether the item *updated* the story
     index.add(candidate, fp.band_keys)   new_candidate(...) or merge(...) is what gets stored
 
 An item joins a candidate story when both are in the time window, their places are compatible
-(same primary country, or one unknown), they do not name different specific places or actors
-(none shared while both name some), and either the text is a near-duplicate (MinHash Jaccard
-≥ `dup_threshold`) or it is the same event: a shared specific name, enough shared content terms
-and a second piece of evidence. Both bars rise the longer the story has been quiet, which is what
-keeps "same place, another day" apart. `process()` runs the whole step. The model, its thresholds
-and their measurement: bench/stories.md.
+(same primary country, one unknown, or one's primary mentioned by the other), they do not name
+different specific places or actors (none shared while both name some), and either the text is
+a near-duplicate (MinHash Jaccard ≥ `dup_threshold`) or it is the same event: a shared specific
+name, enough shared content terms and a second piece of evidence. Names are capitalised words,
+plus the gazetteer's places; a name capitalised only by its position counts when the other side
+writes it as a name. Both bars rise the longer the story has been quiet (the same-event bar
+after a few hours' grace), which is what keeps "same place, another day" apart. `process()`
+runs the whole step. The model, its thresholds and their measurement: bench/stories.md.
 """
 
 from __future__ import annotations
@@ -25,7 +28,17 @@ from typing import Protocol
 
 from monitor import stories_minhash as mh
 from monitor.stories_index import MemoryStoryIndex
-from monitor.stories_text import Words, is_generic_name, names, numbers, strip_boilerplate
+from monitor.stories_text import (
+    Names,
+    Words,
+    is_generic_name,
+    names,
+    numbers,
+    place_names,
+    span_of,
+    strip_boilerplate,
+)
+from monitor.types import GeoTags
 
 __all__ = [
     "DEFAULT_MODEL", "STORY_WINDOW_S", "Assignment", "Fingerprint", "Member", "MemoryStoryIndex",
@@ -48,6 +61,12 @@ class StoryModel:
     bands: int = 6
     term_key_limit: int = 4
     name_key_limit: int = 3
+    weak_key_limit: int = 2
+    confirm_weak: bool = True
+    use_places: bool = True
+    use_countries: bool = True
+    ramp_grace_h: float = 6.0
+    headline_vs_text: bool = True
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
     overlap_threshold: float = 0.2
@@ -75,6 +94,8 @@ class Fingerprint:
     numbers: frozenset[str]
     lead_length: int
     update_marker: bool
+    weak_names: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,8 @@ class StoryCandidate:
     last_seen: datetime
     title: str
     lead_length: int
+    weak_names: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,8 +151,18 @@ class StoryIndex(Protocol):
         """Store (or replace) the candidate and link it to `band_keys`."""
 
 
-def fingerprint(title: str, summary: str, model: StoryModel = DEFAULT_MODEL) -> Fingerprint:
-    """Normalise title + lead, then compute MinHash, band keys, terms, key terms and numbers."""
+def fingerprint(
+    title: str,
+    summary: str,
+    model: StoryModel = DEFAULT_MODEL,
+    *,
+    geo: GeoTags | None = None,
+) -> Fingerprint:
+    """Normalise title + lead, then compute MinHash, band keys, terms, key terms and numbers.
+    `geo`: the geo tagger's result for this title and summary. Its places inside the cleaned
+    title and lead count as names however they are capitalised; its countries widen which
+    primary countries are compatible (see `assign`)."""
+    places = geo.places if geo is not None and model.use_places else ()
     clean_title = strip_boilerplate(title)
     clean_summary = strip_boilerplate(summary)
     title_words = Words.of(clean_title.text)
@@ -138,12 +171,25 @@ def fingerprint(title: str, summary: str, model: StoryModel = DEFAULT_MODEL) -> 
     toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
     found = names(title_words, lead_words)
+    if places:
+        in_places, in_title = place_names(
+            places,
+            (title, span_of(title, clean_title.text)),
+            (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
+        )
+        found = Names(
+            strong=tuple(dict.fromkeys(found.strong + tuple(in_places))),
+            weak=tuple(n for n in found.weak if n not in in_places),
+            in_title=tuple(dict.fromkeys(found.in_title + tuple(in_title))),
+        )
     key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
     specific = [n for n in found.strong if not is_generic_name(n)]
+    weak = [n for n in found.weak if not is_generic_name(n)]
     keys = (
         mh.band_keys(sig, model.band_rows, model.bands)
         + mh.term_keys(key_terms, model.term_key_limit)
         + mh.name_keys(specific[: model.name_key_limit])
+        + mh.name_keys(weak[: model.weak_key_limit])
     )
     return Fingerprint(
         title=clean_title.text,
@@ -157,6 +203,8 @@ def fingerprint(title: str, summary: str, model: StoryModel = DEFAULT_MODEL) -> 
         numbers=numbers(toks),
         lead_length=len(clean_summary.text),
         update_marker=clean_title.marked or clean_summary.marked,
+        weak_names=frozenset(weak),
+        countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
     )
 
 
@@ -172,7 +220,7 @@ def assign(
     """Join the best-scoring compatible candidate, or start a new story."""
     best: Assignment | None = None
     for cand in candidates:
-        if not _compatible(cand, item_time, primary_country, window_s):
+        if not _compatible(cand, item_time, primary_country, fp.countries, window_s):
             continue
         verdict = _judge(fp, item_time, cand, model)
         if verdict is not None and (best is None or verdict.score > best.score):
@@ -181,10 +229,16 @@ def assign(
 
 
 def _compatible(
-    cand: StoryCandidate, item_time: datetime, primary: str | None, window_s: float
+    cand: StoryCandidate,
+    item_time: datetime,
+    primary: str | None,
+    countries: frozenset[str],
+    window_s: float,
 ) -> bool:
-    if primary and cand.primary_country and primary != cand.primary_country:
-        return False
+    theirs = cand.primary_country
+    if primary and theirs and primary != theirs:
+        if primary not in cand.countries and theirs not in countries:
+            return False
     after_last = (item_time - cand.last_seen).total_seconds()
     before_first = (cand.first_seen - item_time).total_seconds()
     return after_last <= window_s and before_first <= window_s
@@ -193,18 +247,19 @@ def _compatible(
 def _judge(
     fp: Fingerprint, item_time: datetime, cand: StoryCandidate, model: StoryModel
 ) -> Assignment | None:
-    specific = fp.specific_names & cand.specific_names
+    specific = _shared_specific(fp, cand, model)
     if not specific and fp.specific_names and cand.specific_names:
         return None  # each names its own places or actors, none in common: different events
     quiet_days = max(0.0, (item_time - cand.last_seen).total_seconds() / 86400)
+    ramp_days = max(0.0, quiet_days - model.ramp_grace_h / 24)
     text = max((mh.similarity(fp.signature, m.signature) for m in cand.members), default=0.0)
     overlap = max((_overlap(fp.terms, m.terms) for m in cand.members), default=0.0)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
     elif (
         specific
-        and overlap >= model.overlap_threshold + model.overlap_per_day * quiet_days
-        and _enough_evidence(fp, cand, len(specific), overlap, model)
+        and overlap >= model.overlap_threshold + model.overlap_per_day * ramp_days
+        and _enough_evidence(fp, cand, specific, overlap, model)
     ):
         reason = "same-event"
     else:
@@ -218,25 +273,48 @@ def _judge(
     )
 
 
+def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> frozenset[str]:
+    """Specific names both sides use. A weak name on one side (capitalised only by its place at
+    a sentence start or in a Title-Case headline) counts when the other side writes it as a
+    name: "Boeing machinists vote…" and "…strike by 33,000 Boeing workers"."""
+    shared = fp.specific_names & cand.specific_names
+    if model.confirm_weak:
+        shared |= (fp.weak_names & cand.specific_names) | (fp.specific_names & cand.weak_names)
+    return shared
+
+
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """The overlap coefficient |a ∩ b| / min(|a|, |b|)."""
     return len(a & b) / (min(len(a), len(b)) or 1)
 
 
 def _enough_evidence(
-    fp: Fingerprint, cand: StoryCandidate, specific: int, overlap: float, model: StoryModel
+    fp: Fingerprint,
+    cand: StoryCandidate,
+    specific: frozenset[str],
+    overlap: float,
+    model: StoryModel,
 ) -> bool:
     """A shared specific name (not a country, demonym or institution) backed by a second one,
     a shared generic name or a shared number; or, alone, by a clearly higher term overlap when
     the headlines do not name different specific places or actors."""
-    generic = len(fp.names & cand.names) - specific
-    evidence = specific + min(1, generic) + min(1, len(fp.numbers & cand.numbers))
+    generic = (fp.names & cand.names) - specific
+    evidence = len(specific) + min(1, len(generic)) + min(1, len(fp.numbers & cand.numbers))
     if evidence >= model.min_evidence:
         return True
-    headlines_disagree = bool(fp.title_names and cand.title_names) and not (
-        fp.title_names & cand.title_names
-    )
-    return overlap >= model.solo_overlap and not headlines_disagree
+    return overlap >= model.solo_overlap and not _headlines_disagree(fp, cand, model)
+
+
+def _headlines_disagree(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> bool:
+    """Both headlines name something and neither names what the other report names — in its
+    headline, or with `headline_vs_text` anywhere in its title and lead ("Blast … south of
+    Baghdad" names Hilla in its lead, which the other headline names)."""
+    if not (fp.title_names and cand.title_names):
+        return False
+    if not model.headline_vs_text:
+        return not fp.title_names & cand.title_names
+    theirs, ours = cand.names | cand.weak_names, fp.names | fp.weak_names
+    return not (fp.title_names & theirs or cand.title_names & ours)
 
 
 def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT_MODEL) -> bool:
@@ -262,6 +340,8 @@ def new_candidate(
         last_seen=item_time,
         title=fp.title,
         lead_length=fp.lead_length,
+        weak_names=fp.weak_names,
+        countries=fp.countries,
     )
 
 
@@ -284,6 +364,8 @@ def merge(
         first_seen=min(cand.first_seen, item_time),
         last_seen=max(cand.last_seen, item_time),
         lead_length=max(cand.lead_length, fp.lead_length),
+        weak_names=cand.weak_names | fp.weak_names,
+        countries=cand.countries | fp.countries,
     )
 
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pycountry
+
+from monitor.types import Place
 
 _MARKER = re.compile(
     r"^\s*(?:(?P<update>UPDATE(?:D)?(?:\s*\d+)?|WRAPUP(?:\s*\d+)?|LEAD(?:\s*\d+)?)"
@@ -39,6 +42,7 @@ _AGENCY_TAIL = re.compile(r"\s*[-\u2013\u2014|]\s*(?:Reuters|AFP|AP|Al Jazeera|B
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_SPACE_RUN = re.compile(r"\S+")
 _WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|[^\W_]+(?:['\u2019][^\W_]+)?")
 
 _LATIN = str.maketrans(
@@ -196,6 +200,47 @@ def names(title: Words, lead: Words) -> Names:
             if headline:
                 _add_name(word, in_title)
     return Names(tuple(strong), tuple(n for n in weak if n not in strong), tuple(in_title))
+
+
+def span_of(raw: str, clean: str, max_words: int | None = None) -> tuple[int, int]:
+    """Where `clean` (a stripped copy of `raw`), cut to its first `max_words` words, lies in
+    `raw`: (start, end) offsets, or (0, 0) when it is empty or not found."""
+    start = raw.find(clean) if clean else -1
+    if start < 0:
+        return (0, 0)
+    end = len(clean)
+    if max_words is not None:
+        for count, match in enumerate(_SPACE_RUN.finditer(clean), start=1):
+            if count == max_words:
+                end = match.end()
+                break
+    return (start, start + end)
+
+
+def place_names(
+    places: Sequence[Place], title: tuple[str, tuple[int, int]], lead: tuple[str, tuple[int, int]]
+) -> tuple[list[str], list[str]]:
+    """Names of the gazetteer's places found inside the cleaned title and lead (datelines and
+    text past the lead do not count): each word as written, folded, plus the place's canonical
+    name as one string ("al hillah"), so "Kiev" and "Kyiv" meet. Countries and other generic
+    names are left out. Returns (all of them, those in the title)."""
+    found: list[str] = []
+    in_title: list[str] = []
+    for place in places:
+        raw, (start, end) = title if place.field == "title" else lead
+        if not start <= place.start < place.end <= end:
+            continue
+        words = [w for w, _ in Words.of(raw[place.start : place.end]).words]
+        canonical = " ".join(tokens(place.name))
+        if all(is_generic_name(t) for t in canonical.split()):
+            continue
+        here = [t for w in words for t in word_tokens(w) if not is_generic_name(t)]
+        for name in [*here, canonical]:
+            if name and name not in _NOT_NAMES and not name.isdigit():
+                for into in (found, in_title) if place.field == "title" else (found,):
+                    if name not in into:
+                        into.append(name)
+    return found, in_title
 
 
 def _add_name(word: str, into: list[str]) -> None:

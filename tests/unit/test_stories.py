@@ -23,6 +23,7 @@ from monitor.stories import (
     process,
 )
 from monitor.stories_text import Words, fold, is_generic_name, names, strip_boilerplate
+from monitor.types import GeoTags, Place
 
 T0 = datetime(2026, 1, 3, 19, 30, tzinfo=UTC)
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "stories_labelled.jsonl"
@@ -49,13 +50,24 @@ GREEN_ZONE = [
 ]
 
 
-def run(items: Sequence[tuple[str, str, datetime, str | None]]) -> list[Assignment]:
-    """Assign (title, summary, time, primary) items in order through a fresh memory index."""
+def run(
+    items: Sequence[tuple[str, str, datetime, str | None]],
+    geo: Sequence[GeoTags | None] = (),
+) -> list[Assignment]:
+    """Assign (title, summary, time, primary) items in order through a fresh memory index;
+    `geo`: the tagger's result for each item, when given."""
     index = MemoryStoryIndex()
+    tags = list(geo) or [None] * len(items)
     return [
-        process(index, fingerprint(title, summary), at, primary, index.next_id)
-        for title, summary, at, primary in items
+        process(index, fingerprint(title, summary, geo=tag), at, primary, index.next_id)
+        for (title, summary, at, primary), tag in zip(items, tags, strict=True)
     ]
+
+
+def place(text: str, name: str, country: str, field: str) -> Place:
+    """The tagger's Place for the first `name` in `text`."""
+    start = text.index(name)
+    return Place(name, country, start, start + len(name), field)
 
 
 def story_ids(results: Sequence[Assignment]) -> list[int | None]:
@@ -103,6 +115,100 @@ def test_a_verbatim_reprint_joins_as_a_near_duplicate_that_updates_nothing() -> 
     assert reprint.story_id == first.story_id
     assert reprint.reason == "near-duplicate"
     assert not reprint.updated
+
+
+def test_a_name_capitalised_only_by_position_joins_when_another_outlet_writes_it_as_a_name() -> (
+    None
+):
+    # "Nvidia" opens both sentences of the first report (a weak name); the second writes it
+    # mid-sentence. Without the confirmation each names its own things and none in common.
+    first = (
+        "Nvidia shares slump after new chip export curbs",
+        "Nvidia lost 7% of its market value on Tuesday after the Commerce Department widened "
+        "curbs on exports of advanced chips to China.",
+    )
+    second = (
+        "Chip stocks fall as Washington tightens export rules",
+        "Shares of Nvidia fell sharply on Tuesday after the US widened its curbs on advanced chip "
+        "exports to China, traders in New York said.",
+    )
+    results = run([(*first, T0, "US"), (*second, T0 + timedelta(minutes=30), "US")])
+    assert results[1].story_id == results[0].story_id
+
+
+DELHI = (
+    (
+        "Delhi chokes on smog, primary schools shut",
+        "Delhi ordered all primary schools shut on Monday as the air quality index crossed 450 and "
+        "a thick smog settled over the city.",
+    ),
+    (
+        "Delhi closes schools as toxic haze thickens",
+        "Delhi's government closed primary schools from Monday after air quality readings crossed "
+        "450, blaming crop fires in neighbouring states.",
+    ),
+)
+
+
+def delhi_tags(title: str, summary: str) -> GeoTags:
+    return GeoTags(
+        ("IN",), "IN", (place(title, "Delhi", "IN", "title"), place(summary, "Delhi", "IN", "text"))
+    )
+
+
+def test_a_place_found_by_the_gazetteer_is_a_name_even_at_a_sentence_start() -> None:
+    title, summary = DELHI[0]
+    assert "delhi" not in fingerprint(title, summary).specific_names
+    assert "delhi" in fingerprint(title, summary, geo=delhi_tags(title, summary)).specific_names
+
+
+def test_reports_naming_a_tagged_place_only_at_sentence_starts_join() -> None:
+    items = [(*text, T0 + timedelta(minutes=40 * i), "IN") for i, text in enumerate(DELHI)]
+    untagged = run(items)
+    tagged = run(items, [delhi_tags(*text) for text in DELHI])
+    assert untagged[1].new
+    assert tagged[1].story_id == tagged[0].story_id
+
+
+def test_a_dateline_place_is_not_a_name_of_the_story() -> None:
+    title = "Schools shut as smog thickens"
+    summary = "NEW DELHI (Reuters) - Authorities shut primary schools in Lahore on Monday."
+    tags = GeoTags(("IN", "PK"), "PK", (place(summary, "NEW DELHI", "IN", "text"),))
+    assert not {"new delhi", "delhi"} & fingerprint(title, summary, geo=tags).names
+
+
+def test_different_primary_countries_join_when_each_report_mentions_the_others() -> None:
+    # The tagger's primary is one guess: The Hague for one outlet, Israel for the other.
+    hague = (
+        "ICC issues arrest warrant for Israeli defence chief",
+        "The International Criminal Court in The Hague issued an arrest warrant on Thursday for "
+        "Israel's defence minister over the conduct of the war in Gaza, judges said.",
+    )
+    israel = (
+        "Israel rejects Hague court warrant for defence minister",
+        "Israel's government on Thursday rejected the arrest warrant issued by the International "
+        "Criminal Court for its defence minister over the Gaza war.",
+    )
+    items = [(*hague, T0, "NL"), (*israel, T0 + timedelta(hours=1), "IL")]
+    tags = [GeoTags(("NL", "IL", "PS"), "NL"), GeoTags(("IL", "PS"), "IL")]
+    assert run(items)[1].new
+    joined = run(items, tags)
+    assert joined[1].story_id == joined[0].story_id
+
+
+def test_a_headline_place_named_in_the_other_reports_text_is_no_disagreement() -> None:
+    hilla = (
+        "Explosion at militia arms depot in Hilla",
+        "A large explosion tore through an arms depot used by an armed faction in Babylon "
+        "province late on Saturday, security sources said.",
+    )
+    baghdad = (
+        "Blast hits weapons store south of Baghdad",
+        "An explosion tore through a weapons depot of an armed faction near Hilla, about 100 km "
+        "south of Baghdad, late on Saturday. The cause was not known.",
+    )
+    results = run([(*hilla, T0, "IQ"), (*baghdad, T0 + timedelta(minutes=50), "IQ")])
+    assert results[1].story_id == results[0].story_id
 
 
 # -- hard negatives -----------------------------------------------------------------------------
@@ -233,6 +339,27 @@ def test_the_same_text_four_days_later_starts_a_new_story() -> None:
     assert results[1].story_id != results[0].story_id
 
 
+KANDAHAR = (
+    (
+        "Gunmen storm police station in Kandahar, killing four",
+        "Gunmen attacked a police station on the outskirts of Kandahar city before dawn on Sunday, "
+        "killing four officers and wounding three, a provincial spokesman said.",
+    ),
+    (
+        "Taliban say attackers killed after Kandahar assault",
+        "Security forces shot dead two gunmen after an assault on a checkpoint in Kandahar on "
+        "Sunday that left four officers dead, the Taliban's interior ministry said in a statement.",
+    ),
+)
+
+
+@pytest.mark.parametrize(("hours", "joins"), [(5, True), (30, False)])
+def test_the_same_event_bar_rises_only_after_some_quiet_hours(hours: int, joins: bool) -> None:
+    first, second = KANDAHAR
+    results = run([(*first, T0, "AF"), (*second, T0 + timedelta(hours=hours), "AF")])
+    assert (results[1].story_id == results[0].story_id) is joins
+
+
 def test_the_same_text_within_the_window_joins() -> None:
     results = run([(*MARKET, T0, "IQ"), (*MARKET, T0 + timedelta(hours=30), "IQ")])
     assert results[1].story_id == results[0].story_id
@@ -309,8 +436,16 @@ def test_a_merged_story_keeps_its_first_and_latest_members_and_widens_its_times(
     assert story.primary_country == "IQ"
 
 
+def test_a_candidate_stored_before_weak_names_and_countries_existed_still_loads() -> None:
+    story = new_candidate(3, fingerprint(*GREEN_ZONE[0]), T0, "IQ")
+    old = json.loads(candidate_json(story))
+    del old["weak_names"], old["countries"]
+    loaded = candidate_from(3, json.dumps(old), story.title, "IQ", T0, T0)
+    assert loaded == replace(story, weak_names=frozenset(), countries=frozenset())
+
+
 def test_a_candidate_survives_a_json_round_trip_for_the_store() -> None:
-    first = new_candidate(3, fingerprint(*GREEN_ZONE[0]), T0, "IQ")
+    first = new_candidate(3, fingerprint(*GREEN_ZONE[0], geo=GeoTags(("IQ", "US"), "IQ")), T0, "IQ")
     story = merge(first, fingerprint(*GREEN_ZONE[1]), T0 + timedelta(hours=1), None)
     stored = candidate_json(story)
     when = (story.first_seen, story.last_seen)
@@ -333,17 +468,40 @@ def pairwise_quality(rows: list[dict[str, str]], stories: dict[str, int]) -> tup
     return tp / (tp + fp), tp / (tp + fn)
 
 
-def test_the_labelled_set_keeps_precision_and_recall_above_their_floors() -> None:
+def labelled_quality(geo: bool) -> dict[str, tuple[float, float]]:
+    """Pairwise (precision, recall) per split and overall ("all"). `geo`: tag every item with
+    the real gazetteer and use its primary, places and countries, as the pipeline does; else
+    the label's primary and no places."""
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
     rows.sort(key=lambda r: (r["published"], r["id"]))
     assert len(rows) >= 250 and len({r["group"] for r in rows}) >= 60
+    tags: list[GeoTags | None] = [None] * len(rows)
+    if geo:
+        from monitor.geo import load_tagger
+
+        tagger = load_tagger()
+        tags = [tagger.tag(r["summary"], r["title"]) for r in rows]
     results = run(
         [
-            (r["title"], r["summary"], datetime.fromisoformat(r["published"]), r.get("primary"))
-            for r in rows
-        ]
-    )
-    stories = {r["id"]: a.story_id for r, a in zip(rows, results, strict=True)}
-    precision, recall = pairwise_quality(rows, {k: v or 0 for k, v in stories.items()})
-    assert precision >= 0.97
-    assert recall >= 0.88
+            (
+                r["title"], r["summary"], datetime.fromisoformat(r["published"]),
+                tag.primary if tag is not None else r.get("primary"),
+            )
+            for r, tag in zip(rows, tags, strict=True)
+        ],
+        tags,
+    )  # fmt: skip
+    stories = {r["id"]: a.story_id or 0 for r, a in zip(rows, results, strict=True)}
+    splits = {split: [r for r in rows if split in ("all", r.get("split", "dev"))]
+              for split in ("dev", "holdout", "all")}  # fmt: skip
+    return {split: pairwise_quality(part, stories) for split, part in splits.items()}
+
+
+# Measured (bench/stories.md): labels — dev 1.000/0.950, holdout 1.000/1.000, all 1.000/0.956;
+# tagger — dev 1.000/0.945, holdout 1.000/1.000, all 1.000/0.951. Floors leave a small margin.
+@pytest.mark.parametrize("geo", [False, True], ids=["label-primary", "tagger"])
+def test_the_labelled_set_keeps_precision_and_recall_above_their_floors(geo: bool) -> None:
+    quality = labelled_quality(geo)
+    for split, (precision, recall) in quality.items():
+        assert precision >= 0.97, split
+        assert recall >= (0.93 if split == "all" else 0.92), split
