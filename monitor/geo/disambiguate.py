@@ -35,9 +35,12 @@ DWARFED_RATIO = 50
 _NAME_AFTER = re.compile(r" ([A-Z][a-z]+)\b")
 _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
-_SENTENCE_ENDS = frozenset(".!?:;|\"“”'‘’—–-(")
+_SENTENCE_ENDS = frozenset(".!?:;|\"“”'‘’—–(")
 _BINDING_GAP = re.compile(r",\s{1,2}")
-_LANGUAGE_USE = re.compile(r"[\s-](?:speaking|speakers?|language|languages|dubbed)\b")
+_LANGUAGE_USE = re.compile(
+    r"[\s-](?:speaking|speakers?|language|languages|dubbed|version|translation|subtitles|"
+    r"subtitled|edition|translated)\b"
+)
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
 SEVERAL = -2  # in anchors(): a country that more than one name anchors
 
@@ -259,11 +262,21 @@ def best(candidates: Sequence[Candidate]) -> Candidate:
     return candidates[0]
 
 
-def situate(mentions: Iterable[Mention], text: str) -> None:
-    """Mark weak names that follow a lower-case preposition of place ("in Nice")."""
+def situate(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> None:
+    """Mark weak names that follow a lower-case preposition of place ("in Nice"), unless they
+    start a facility's name ("at the Rogers Centre")."""
     for m in mentions:
         if m.weak:
-            m.situated = preposition_before(text, m.start).islower()
+            m.situated = preposition_before(text, m.start).islower() and not _heads_a_name(
+                m, text, gaz
+            )
+
+
+def _heads_a_name(m: Mention, text: str, gaz: Gazetteer) -> bool:
+    if not text[m.end + 1 : m.end + 2].isupper():
+        return False
+    after = _NAME_AFTER.match(text, m.end)
+    return after is not None and after.group(1) not in gaz.place_suffixes
 
 
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:

@@ -94,6 +94,7 @@ class Gazetteer:
     place_prefixes: frozenset[str]
     place_suffixes: frozenset[str]
     actor_nouns: frozenset[str]
+    scene_nouns: frozenset[str]  # after a demonym, the scene: "the Iraqi capital"
     dateline_hubs: frozenset[str]
     given_names: frozenset[str]  # place names that are also first names ("Jordan", "Chad")
     feature_nouns: frozenset[str]  # after a place, a feature named after it ("River")

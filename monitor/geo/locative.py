@@ -1,5 +1,5 @@
 """Is a name preceded by a preposition of place ("in Baghdad", "near the U.S. Embassy", "an attack
-on Kyiv") or a direction ("south Beirut")?
+on Kyiv", "in the eastern region of Chad") or a direction ("south Beirut")?
 
 Shared by the scoring (a place said to be where something happens weighs more) and the
 disambiguation (a weak name such as "Nice" after a lower-case "in" is a place).
@@ -12,18 +12,25 @@ import re
 _PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
 # Words allowed between the preposition and the name: "in the east of", "in northern Iraq".
 _BETWEEN = frozenset(
-    "the north south east west central northeast northwest southeast southwest northern "
+    "the a an north south east west central northeast northwest southeast southwest northern "
     "southern eastern western northeastern northwestern southeastern southwestern".split()
 )
-_DIRECTIONS = _BETWEEN - {"the"}
+_DIRECTIONS = _BETWEEN - {"the", "a", "an"}
 # "an attack on Kyiv", "strikes on Gaza": the target of an attack is the scene.
 _ATTACK_ON = re.compile(
     r"\b(?:attacks?|strikes?|airstrikes?|air strikes?|raids?|assaults?|offensive|bombardment|"
     r"shelling|barrage|offensive) (on) $",
     re.IGNORECASE,
 )
+# "in the eastern region of Chad", "in the city of Mosul", "near the outskirts of Kyiv".
+_PART_OF = re.compile(
+    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the |an? )?"
+    r"(?:[a-z-]+ ){0,2}(?:region|regions|part|parts|province|city|town|village|capital|north|"
+    r"south|east|west|outskirts|centre|center|heart|suburbs|district|state|county|port) of $",
+    re.IGNORECASE,
+)
 _LOCATIVE = re.compile(
-    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
+    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the |an? )?"
     r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
     re.IGNORECASE,
 )
@@ -42,6 +49,9 @@ def preposition_before(text: str, start: int) -> str:
         return word
     if lowered == "on":
         m = _ATTACK_ON.search(text, max(0, start - 40), start)
+        return m.group(1) if m else ""
+    if lowered == "of":
+        m = _PART_OF.search(text, max(0, start - 50), start)
         return m.group(1) if m else ""
     if lowered in _DIRECTIONS and word.islower():
         return word  # "south Beirut", "northern Gaza": geography, not an actor

@@ -32,7 +32,7 @@ COUNTRY_WEIGHT = 2.0
 DEMONYM_WEIGHT = 1.0
 SPECIFIC_WEIGHT = 3.0
 _GLUE = (" ", "-")  # between a name and the word that makes it an actor
-_NEXT_WORD = re.compile(r"[ -]([A-Za-z]+)")
+_NEXT_WORD = re.compile(r"[ -]([A-Za-z]+(?:'s)?)")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
 
@@ -57,6 +57,11 @@ def _is_actor(m: Mention, text: str, gaz: Gazetteer) -> bool:
         return True
     # "Iran Air", "U.S. Central Command": a country glued to a capitalised name is an org.
     return c.kind == COUNTRY and word[0].isupper() and word not in gaz.place_suffixes
+
+
+def _names_scene(m: Mention, text: str, gaz: Gazetteer) -> bool:
+    following = _NEXT_WORD.match(text, m.end)
+    return following is not None and following.group(1) in gaz.scene_nouns
 
 
 def _dateline_weight(
@@ -95,7 +100,13 @@ def rank_countries(
         if m.qualifier:
             w = QUALIFIER_WEIGHT
         elif c.kind == DEMONYM:
-            w = DEMONYM_WEIGHT  # an actor more often than a scene: no actor or locative test
+            # An actor more often than a scene ("Iraqi forces"), unless a place noun follows
+            # ("the Iraqi capital", "a Syrian city").
+            w = DEMONYM_WEIGHT
+            if source[m.end : m.end + 1] == " " and _names_scene(m, source, gaz):
+                w = SPECIFIC_WEIGHT
+                if preposition_before(source, m.start):
+                    w += LOCATIVE_BONUS
         else:
             w = COUNTRY_WEIGHT if c.kind == COUNTRY else SPECIFIC_WEIGHT
             # The calls only when the next or previous character allows an actor or a locative.

@@ -74,6 +74,7 @@ def build_gazetteer() -> Gazetteer:
         place_prefixes=frozenset(curated["place_prefixes"]),
         place_suffixes=frozenset(curated["place_suffixes"]),
         actor_nouns=frozenset(curated["actor_nouns"]),
+        scene_nouns=frozenset(curated["scene_nouns"]),
         dateline_hubs=frozenset(curated["dateline_hubs"]),
         given_names=frozenset(curated["given_names"]),
         feature_nouns=frozenset(curated["feature_nouns"]),

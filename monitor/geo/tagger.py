@@ -118,9 +118,9 @@ class Tagger:
         if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
         towns: set[int] = set()
-        mentions = _settle(heads, title, people, head_flags, towns) if heads else heads
+        mentions = self._settle(heads, title, people, head_flags, towns) if heads else heads
         if body:
-            mentions += _settle(body, text, people, body_flags, towns)
+            mentions += self._settle(body, text, people, body_flags, towns)
         if towns:
             mentions = dis.drop_towns(mentions, towns)
         places: list[Place] = []
@@ -188,6 +188,21 @@ class Tagger:
             ))
         return found, seen
 
+    def _settle(
+        self, mentions: list[dis.Mention], text: str, people: set[str], flags: int,
+        towns: set[int],
+    ) -> list[dis.Mention]:
+        """One field's mentions after person names, "City, State" pairs and "in Nice" context;
+        `flags` is the union of their key flags. Unknown towns' names are added to `towns`."""
+        if not mentions:
+            return mentions
+        kept = dis.drop_people(mentions, people) if people else mentions
+        if len(kept) > 1 and "," in text:
+            dis.bind_pairs(kept, text, towns)
+        if flags & KEY_WEAK:
+            dis.situate(kept, text, self._gaz)
+        return kept
+
     def _drop_language_uses(
         self, mentions: list[dis.Mention], text: str
     ) -> tuple[list[dis.Mention], int]:
@@ -196,21 +211,6 @@ class Tagger:
         for m in kept:
             seen |= self._meta[m.name][1]
         return kept, seen
-
-
-def _settle(
-    mentions: list[dis.Mention], text: str, people: set[str], flags: int, towns: set[int]
-) -> list[dis.Mention]:
-    """One field's mentions after person names, "City, State" pairs and "in Nice" context;
-    `flags` is the union of their key flags. Unknown towns' names are added to `towns`."""
-    if not mentions:
-        return mentions
-    kept = dis.drop_people(mentions, people) if people else mentions
-    if len(kept) > 1 and "," in text:
-        dis.bind_pairs(kept, text, towns)
-    if flags & KEY_WEAK:
-        dis.situate(kept, text)
-    return kept
 
 
 # GeoTags is a frozen dataclass: its __init__ costs one `object.__setattr__` per field, which

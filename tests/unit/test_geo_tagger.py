@@ -265,6 +265,36 @@ def test_counties_regions_landmarks_and_streets(
     assert set(tagger.tag(text).countries) == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Turkey shells Syrian city as it pushes into Kurdish enclave",
+         "BEIRUT (AP) — Turkey has shelled a city in northeastern Syria as Turkish forces press "
+         "into a Syrian Kurdish enclave.", "SY"),
+        ("", "A bacteria that infected 300 patients in a British hospital may have come from "
+         "the United States or Canada.", "GB"),
+        ("Message from President Enrique Peña Nieto (English version)",
+         "I am talking about the relationship between Mexico and the United States.", "MX"),
+        ("", "Western Australian authorities say a toxin killed 5,000 birds.", "AU"),
+    ],
+)
+def test_demonyms_naming_the_scene_and_languages(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lin-Manuel Miranda thought he had a migraine.",
+        "There were two absentees at the Rogers Centre on opening day.",
+    ],
+)
+def test_a_weak_name_inside_a_longer_name_is_not_a_place(tagger: Tagger, text: str) -> None:
+    assert tagger.tag(text).countries == ()
+
+
 def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
     tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
     assert {"RU", "UA", "US"} <= set(tags.countries)
