@@ -12,10 +12,10 @@ import re
 _PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
 # Words allowed between the preposition and the name: "in the east of", "in northern Iraq".
 _BETWEEN = frozenset(
-    "the a an north south east west central northeast northwest southeast southwest northern "
+    "the north south east west central northeast northwest southeast southwest northern "
     "southern eastern western northeastern northwestern southeastern southwestern".split()
 )
-_DIRECTIONS = _BETWEEN - {"the", "a", "an"}
+_DIRECTIONS = _BETWEEN - {"the"}
 # "an attack on Kyiv", "strikes on Gaza": the target of an attack is the scene.
 _ATTACK_ON = re.compile(
     r"\b(?:attacks?|strikes?|airstrikes?|air strikes?|raids?|assaults?|offensive|bombardment|"
@@ -30,10 +30,22 @@ _PART_OF = re.compile(
     re.IGNORECASE,
 )
 _LOCATIVE = re.compile(
-    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the |an? )?"
+    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) (?:the )?"
     r"(?:(?:north|south|east|west|central|northeast|northwest|southeast|southwest)(?:ern)? )?$",
     re.IGNORECASE,
 )
+
+
+# "in a British hospital": only before a demonym and a place noun ("in a U.S. strike" is not).
+_LOCATIVE_A = re.compile(
+    r"\b(in|at|near|outside|inside|across|around|into|throughout|within) an? $", re.IGNORECASE
+)
+
+
+def preposition_before_article(text: str, start: int) -> str:
+    """The preposition before "a"/"an" before `text[start:]`, as written, or ""."""
+    m = _LOCATIVE_A.search(text, max(0, start - 16), start)
+    return m.group(1) if m else ""
 
 
 def preposition_before(text: str, start: int) -> str:

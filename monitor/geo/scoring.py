@@ -17,7 +17,7 @@ from operator import itemgetter
 
 from monitor.geo.disambiguate import Mention
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
-from monitor.geo.locative import preposition_before
+from monitor.geo.locative import preposition_before, preposition_before_article
 from monitor.types import Place
 
 DATELINE_BONUS = 12.0
@@ -105,7 +105,9 @@ def rank_countries(
             w = DEMONYM_WEIGHT
             if source[m.end : m.end + 1] == " " and _names_scene(m, source, gaz):
                 w = SPECIFIC_WEIGHT
-                if preposition_before(source, m.start):
+                if preposition_before(source, m.start) or preposition_before_article(
+                    source, m.start
+                ):
                     w += LOCATIVE_BONUS
         else:
             w = COUNTRY_WEIGHT if c.kind == COUNTRY else SPECIFIC_WEIGHT
