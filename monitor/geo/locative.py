@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 _PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
+# "Pope visits Iraq", "Senior U.S. Military Official Visits Georgia": the visit's destination.
+_VISITS = frozenset("visit visits visited visiting tour tours toured touring".split())
 # Words allowed between the preposition and the name: "in the east of", "in northern Iraq".
 _BETWEEN = frozenset(
     "the north south east west central northeast northwest southeast southwest northern "
@@ -57,7 +59,7 @@ def preposition_before(text: str, start: int) -> str:
     space = text.rfind(" ", max(0, start - 16), start - 1)
     word = text[space + 1 : start - 1]
     lowered = word.lower()
-    if lowered in _PREPOSITIONS:
+    if lowered in _PREPOSITIONS or lowered in _VISITS:
         return word
     if lowered == "on":
         m = _ATTACK_ON.search(text, max(0, start - 40), start)

@@ -276,6 +276,9 @@ def test_counties_regions_landmarks_and_streets(
         ("Message from President Enrique Peña Nieto (English version)",
          "I am talking about the relationship between Mexico and the United States.", "MX"),
         ("", "Western Australian authorities say a toxin killed 5,000 birds.", "AU"),
+        ("Senior U.S. Military Official Visits Georgia",
+         "Gen. Cartwright, the second highest ranking officer of the United States, will meet "
+         "President Saakashvili.", "GE"),
     ],
 )
 def test_demonyms_naming_the_scene_and_languages(
