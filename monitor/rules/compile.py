@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import ahocorasick_rs
 
@@ -35,6 +36,8 @@ from monitor.rules.ast import (
 from monitor.rules.predicates import Clauses, Predicate, PredicateCompiler, WordForm
 from monitor.rules.scan import Scan
 
+K = TypeVar("K", bound=Hashable)
+
 
 @dataclass
 class Patterns:
@@ -43,16 +46,28 @@ class Patterns:
     # Keyed by the automaton pattern (" word " whole word, " word" prefix): strings cache
     # their hash, which matters when 10,000 rules are compiled.
     ids: dict[str, int] = field(default_factory=dict)
+    # Each term's ids, by id(term): a rule's terms are looked up by several compile steps.
+    # The term is kept beside its ids, so an id() reused after the term is freed cannot hit.
+    _terms: dict[int, tuple[Term, tuple[int, ...]]] = field(default_factory=dict)
+
+    # `_word_cost` of each pattern, by id.
+    costs: list[float] = field(default_factory=list)
 
     def id(self, word: Word) -> int:
         pattern = f" {word.text}" if word.prefix else f" {word.text} "
         found = self.ids.get(pattern)
         if found is None:
             found = self.ids[pattern] = len(self.ids)
+            self.costs.append(_word_cost(word))
         return found
 
     def of(self, term: Term) -> tuple[int, ...]:
-        return tuple(self.id(word) for word in term.words)
+        known = self._terms.get(id(term))
+        if known is not None and known[0] is term:
+            return known[1]
+        ids = tuple(self.id(word) for word in term.words)
+        self._terms[id(term)] = (term, ids)
+        return ids
 
     def automaton(self) -> ahocorasick_rs.AhoCorasick:
         texts = list(self.ids)
@@ -96,13 +111,19 @@ class Matcher:
         fields = DEFAULT_FIELDS + tuple(f for f in QUERY_FIELDS[2:] if f in used)
         compiler = PredicateCompiler(patterns.of, fields)
         nnf = [to_nnf(query) for query in queries]
-        predicates = [compiler.predicate(node) for node in nnf]
         forms = [compiler.word_form(node) for node in nnf]
-        clauses = [compiler.clauses(node) for node in nnf]
+        # Rules with a word form are decided by it alone (see `matching`).
+        predicates = [
+            _decided_by_form if form else compiler.predicate(node)
+            for node, form in zip(nnf, forms, strict=True)
+        ]
+        clauses = [
+            () if form else compiler.clauses(node) for node, form in zip(nnf, forms, strict=True)
+        ]
         triggers: dict[int, list[int]] = {}
         for index, node in enumerate(nnf):
-            for word in trigger_words(node) or ():
-                triggers.setdefault(patterns.id(word), []).append(index)
+            for pattern_id in trigger_set(node, patterns.id, patterns.costs.__getitem__) or ():
+                triggers.setdefault(pattern_id, []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
         return cls(queries, nnf, patterns, fields, (predicates, forms, clauses), frozen)
 
@@ -153,6 +174,10 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _decided_by_form(scan: Scan) -> bool:
+    raise AssertionError("a rule with a word form is decided by its form")
+
+
 class _NoPatterns:
     def find_matches_as_indexes(
         self, haystack: str, overlapping: bool = False
@@ -165,30 +190,42 @@ def _word_cost(word: Word) -> float:
     return (3.0 if word.prefix else 1.0) / len(word.text)
 
 
+def _rarest(words: tuple[Word, ...]) -> Word:
+    if len(words) == 1:
+        return words[0]
+    return max(words, key=lambda w: (len(w.text), not w.prefix))
+
+
 def trigger_words(node: Node) -> frozenset[Word] | None:
     """Words one of which must be hit for `node` (in NNF) to be true; None: no such set."""
+    return trigger_set(node, _same, _word_cost)
+
+
+def _same(word: Word) -> Word:
+    return word
+
+
+def trigger_set(
+    node: Node, key: Callable[[Word], K], cost: Callable[[K], float]
+) -> frozenset[K] | None:
+    """`trigger_words` with each word as `key(word)` (the matcher uses pattern ids); `cost`
+    ranks the keys as `_word_cost` ranks their words."""
+    if isinstance(node, Term):
+        return frozenset((key(_rarest(node.words)),))
     if isinstance(node, Not):
         return None
-    if isinstance(node, Term):
-        return frozenset({max(node.words, key=lambda w: (len(w.text), not w.prefix))})
     if isinstance(node, Near):
-        options = [_alternatives_triggers(alts) for alts in node.operands]
-        return min(options, key=_set_cost)
-    children = [trigger_words(child) for child in node.children]
+        options = [frozenset(key(_rarest(t.words)) for t in alts) for alts in node.operands]
+        return min(options, key=lambda keys: _set_cost(keys, cost))
+    children = [trigger_set(child, key, cost) for child in node.children]
     if isinstance(node, Or):
         if any(c is None for c in children):
             return None
         return frozenset().union(*(c for c in children if c is not None))
     usable = [c for c in children if c is not None]
-    return min(usable, key=_set_cost) if usable else None
+    return min(usable, key=lambda keys: _set_cost(keys, cost)) if usable else None
 
 
-def _alternatives_triggers(alternatives: Sequence[Term]) -> frozenset[Word]:
-    found: frozenset[Word] = frozenset()
-    for term in alternatives:
-        found |= trigger_words(term) or frozenset()
-    return found
-
-
-def _set_cost(words: frozenset[Word]) -> float:
-    return sum(_word_cost(w) for w in words)
+def _set_cost(keys: frozenset[K], cost: Callable[[K], float]) -> float:
+    # Summed in a fixed order, so equal sets cost exactly the same whatever their keys.
+    return sum(sorted(map(cost, keys)))
