@@ -95,6 +95,17 @@ def evaluate(node: Node, leaf_value: dict[Leaf, bool]) -> bool:
     return any(evaluate(child, leaf_value) for child in node.children)
 
 
+def matches_empty(node: Node) -> bool:
+    """`evaluate` with every leaf false: whether the query is true for an empty item."""
+    if isinstance(node, _LEAVES):
+        return False
+    if isinstance(node, Not):
+        return not matches_empty(node.child)
+    if isinstance(node, And):
+        return all(matches_empty(child) for child in node.children)
+    return any(matches_empty(child) for child in node.children)
+
+
 def to_nnf(node: Node, negate: bool = False) -> Node:
     """Push every NOT down to a leaf (De Morgan), dropping double negations."""
     if isinstance(node, Not):
