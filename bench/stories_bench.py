@@ -13,9 +13,11 @@ Speed: a synthetic news-like stream (templates × places × names × numbers) fi
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import itertools
 import json
+import os
 import random
 import re
 import sys
@@ -33,7 +35,9 @@ from monitor import stories_minhash as mh  # noqa: E402
 from monitor.stories import (  # noqa: E402
     DEFAULT_MODEL,
     LEAD_WORDS,
+    Fingerprint,
     MemoryStoryIndex,
+    StoryCandidate,
     StoryModel,
     fingerprint,
     process,
@@ -431,11 +435,193 @@ def demo_table(geo: bool) -> list[str]:
     return [" · ".join(titles) for titles in stories.values() if len(titles) > 1]
 
 
+# ---------------------------------------------------------------------------------------------
+# the persisted index: the same probes through a real store, against the memory index
+
+
+class _RecordingIndex(MemoryStoryIndex):
+    """A memory index that also remembers every (band key, story) link with the story's
+    last_seen at linking time: exactly the rows the SQL `story_bands` table would hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: dict[tuple[str, int], datetime] = {}
+
+    def add(self, candidate: StoryCandidate, band_keys: Sequence[str]) -> None:
+        super().add(candidate, band_keys)
+        for key in band_keys:
+            self.links[key, candidate.story_id] = candidate.last_seen
+
+
+def _bulk_sqlite(path: Path, index: _RecordingIndex) -> None:
+    """Write the filled index into the store's own tables (one transaction)."""
+    import sqlite3
+
+    from monitor.store.sqlite_codec import ts
+    from monitor.store.story_codec import candidate_json
+
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO stories (id, title, first_seen_at, last_seen_at, primary_country, "
+            "outlet_count, fingerprint) VALUES (?, ?, ?, ?, ?, 1, ?)",
+            [(c.story_id, c.title, ts(c.first_seen), ts(c.last_seen), c.primary_country,
+              candidate_json(c)) for c in index.stored()],
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO story_bands (band_key, story_id, last_seen_at) VALUES (?, ?, ?)",
+            [(key, sid, ts(at)) for (key, sid), at in index.links.items()],
+        )
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def _bulk_postgres(url: str, index: _RecordingIndex) -> None:
+    import psycopg
+
+    from monitor.store.story_codec import candidate_json
+
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy(
+            "COPY stories (id, title, first_seen_at, last_seen_at, primary_country, "
+            "outlet_count, fingerprint) FROM STDIN"
+        ) as copy:
+            for c in index.stored():
+                copy.write_row((c.story_id, c.title, c.first_seen, c.last_seen,
+                                c.primary_country, 1, candidate_json(c)))  # fmt: skip
+        with cur.copy("COPY story_bands (band_key, story_id, last_seen_at) FROM STDIN") as copy:
+            for (key, sid), at in index.links.items():
+                copy.write_row((key, sid, at))
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))"
+        )
+        cur.execute("ANALYZE stories")
+        cur.execute("ANALYZE story_bands")
+
+
+class _Probe(NamedTuple):
+    fp: Fingerprint
+    at: datetime
+    country: str
+
+
+def _timed(assign: Callable[[_Probe], bool], probes: Sequence[_Probe]) -> tuple[float, float, int]:
+    """CPU and wall seconds for `probes` assignments, and how many joined a story."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    joined = sum(assign(p) for p in probes)
+    return time.process_time() - cpu, time.perf_counter() - wall, joined
+
+
+def store_speed(stored: int, probes: int, rounds: int, backends: Sequence[str]) -> list[str]:
+    """Fill an index with `stored` stories, copy that state into each backend's tables, then
+    send the same `rounds` × `probes` items through each: the memory index with `process()`,
+    the stores with `store.assign_story()` (the pipeline's call: one transaction per item).
+    Best round per backend; every backend sees the same items in the same order."""
+    import tempfile
+
+    from monitor.store import open_store
+
+    news = SyntheticNews()
+    recorder = _RecordingIndex()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    step = timedelta(seconds=48 * 3600 / stored)
+    events: list[tuple[_Event, datetime]] = []
+    for n in range(stored):
+        ev, at = news.event(), start + step * n
+        events.append((ev, at))
+        process(recorder, fingerprint(*_render(ev, 0)), at, ev.country, recorder.next_id)
+    now = start + step * stored
+    batches = [
+        [_Probe(fingerprint(t, s), at, c) for t, s, c, at, _ in stream]
+        for stream in (_probe_stream(news, events, probes, now) for _ in range(rounds))
+    ]
+    lines = [
+        f"{len(recorder):,} stories, {len(recorder.links):,} band links; {rounds} rounds of "
+        f"{probes:,} items (40 % rewrites, 10 % updates, 50 % new events); best round:",
+        "",
+        "| index | assign items/s (CPU) | assign items/s (wall) | × memory (CPU) | joined |",
+        "|---|---|---|---|---|",
+    ]
+    base: float | None = None
+    with tempfile.TemporaryDirectory(prefix="stories-bench-") as tmp:
+        for backend in backends:
+            results = _run_backend(backend, Path(tmp), recorder, batches, open_store)
+            if results is None:
+                lines.append(f"| {backend} | skipped (no server binaries) | | | |")
+                continue
+            cpu, wall, joined = min(results)
+            base = base or cpu
+            lines.append(
+                f"| {backend} | **{probes / cpu:,.0f}** | {probes / wall:,.0f} "
+                f"| {base / cpu:.2f} | {joined / probes:.0%} |"
+            )
+    return lines
+
+
+def _run_backend(
+    backend: str,
+    tmp: Path,
+    recorder: _RecordingIndex,
+    batches: list[list[_Probe]],
+    open_store: Callable[..., Any],
+) -> list[tuple[float, float, int]] | None:
+    if backend == "memory":
+        index = copy.deepcopy(recorder)
+        gc.collect()
+        gc.freeze()
+
+        def assign(p: _Probe) -> bool:
+            return not process(index, p.fp, p.at, p.country, index.next_id).new
+
+        return [_timed(assign, batch) for batch in batches]
+    cluster = None
+    if backend == "sqlite":
+        store = open_store("sqlite:///stories.db", tmp)
+        store.migrate()
+        _bulk_sqlite(tmp / "stories.db", recorder)
+    else:
+        sys.path.insert(0, str(LABELLED.parents[2]))
+        from tests.support.postgres import PgCluster, find_bindir
+
+        bindir = find_bindir()
+        if bindir is None:
+            return None
+        cluster = PgCluster(bindir).start()
+        url = cluster.url(cluster.create_database())
+        store = open_store(url)
+        store.migrate()
+        _bulk_postgres(url, recorder)
+    try:
+
+        def assign(p: _Probe) -> bool:
+            return not store.assign_story(p.fp, p.at, p.country).new
+
+        return [_timed(assign, batch) for batch in batches]
+    finally:
+        store.close()
+        if cluster is not None:
+            cluster.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quality", action="store_true", help="quality tables only")
     parser.add_argument("--stored", type=int, default=100_000, help="stories in the index")
+    parser.add_argument(
+        "--store", action="store_true",
+        help="only the persisted index: memory vs SQLite vs PostgreSQL, same items",
+    )  # fmt: skip
+    parser.add_argument("--probes", type=int, default=2_000, help="items per timed round")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (best is kept)")
+    parser.add_argument(
+        "--backends", default="memory,sqlite,postgres", help="for --store, comma-separated"
+    )
     args = parser.parse_args()
+    if args.store:
+        print(f"## Persisted index (load average {os.getloadavg()[0]:.1f})\n")
+        backends = args.backends.split(",")
+        print("\n".join(store_speed(args.stored, args.probes, args.rounds, backends)))
+        return
     print("## Quality (pairwise, labelled set)\n")
     print("\n".join(quality_table()))
     for geo in (False, True):

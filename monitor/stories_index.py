@@ -67,3 +67,7 @@ class MemoryStoryIndex:
 
     def get(self, story_id: int) -> StoryCandidate | None:
         return self._stories.get(story_id)
+
+    def stored(self) -> list[StoryCandidate]:
+        """Every story held, in id order."""
+        return [self._stories[k] for k in sorted(self._stories)]

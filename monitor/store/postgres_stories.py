@@ -22,16 +22,25 @@ from monitor.stories_index import DEFAULT_LIMIT, DEFAULT_PER_KEY
 # Any constant unique to this purpose: serialises story assignment across every worker.
 STORY_LOCK = 0x6D6F6E02
 
+# Per band key, the newest `per_key` links inside the window (a backward scan of the
+# (band_key, last_seen_at) index that stops after `per_key` rows, however many stories share the
+# key; a window function would read them all), ranked on ids, then the winners' state is read.
 _CANDIDATES = """
-WITH recent AS (
-    SELECT story_id, ROW_NUMBER() OVER (PARTITION BY band_key ORDER BY last_seen_at DESC) AS rank
-    FROM story_bands WHERE band_key = ANY(%s) AND last_seen_at >= %s
+WITH top AS (
+    SELECT hit.story_id, COUNT(*) AS shared
+    FROM unnest(%s::text[]) AS k(band_key)
+    CROSS JOIN LATERAL (
+        SELECT b.story_id FROM story_bands b
+        WHERE b.band_key = k.band_key AND b.last_seen_at >= %s
+        ORDER BY b.last_seen_at DESC LIMIT %s
+    ) hit
+    JOIN stories s ON s.id = hit.story_id
+    WHERE s.fingerprint IS NOT NULL
+    GROUP BY hit.story_id ORDER BY shared DESC, hit.story_id DESC LIMIT %s
 )
-SELECT s.id, s.title, s.primary_country, s.first_seen_at, s.last_seen_at, s.fingerprint,
-       COUNT(*) AS shared
-FROM recent JOIN stories s ON s.id = recent.story_id
-WHERE recent.rank <= %s AND s.fingerprint IS NOT NULL
-GROUP BY s.id ORDER BY shared DESC, s.id DESC LIMIT %s
+SELECT s.id, s.title, s.primary_country, s.first_seen_at, s.last_seen_at, s.fingerprint
+FROM top JOIN stories s ON s.id = top.story_id
+ORDER BY top.shared DESC, s.id DESC
 """
 
 _SAVE = """
@@ -75,7 +84,7 @@ class PostgresStoryIndex:
         if not band_keys:
             return []
         rows = self.conn.execute(
-            _CANDIDATES, (list(band_keys), since, self.per_key, self.limit)
+            _CANDIDATES, (list(dict.fromkeys(band_keys)), since, self.per_key, self.limit)
         ).fetchall()
         return [
             candidate_from(row["id"], row["fingerprint"], row["title"], row["primary_country"],

@@ -18,16 +18,25 @@ from monitor.store.story_codec import candidate_from, candidate_json
 from monitor.stories import StoryCandidate
 from monitor.stories_index import DEFAULT_LIMIT, DEFAULT_PER_KEY
 
-_CANDIDATES = """
-WITH recent AS (
-    SELECT story_id, ROW_NUMBER() OVER (PARTITION BY band_key ORDER BY last_seen_at DESC) AS rank
-    FROM story_bands WHERE band_key IN ({marks}) AND last_seen_at >= ?
+# Per band key, the newest `per_key` links inside the window: a reverse range scan of the
+# (band_key, last_seen_at) index that stops after `per_key` rows, however many stories share the
+# key. (A window function over the key's rows would read every one of them.)
+_PER_KEY = (
+    "SELECT story_id FROM (SELECT story_id FROM story_bands WHERE band_key = ? "
+    "AND last_seen_at >= ? ORDER BY last_seen_at DESC LIMIT ?)"
 )
-SELECT s.id, s.title, s.primary_country, s.first_seen_at, s.last_seen_at, s.fingerprint,
-       COUNT(*) AS shared
-FROM recent JOIN stories s ON s.id = recent.story_id
-WHERE recent.rank <= ? AND s.fingerprint IS NOT NULL
-GROUP BY s.id ORDER BY shared DESC, s.id DESC LIMIT ?
+# Rank on ids alone, then read the `limit` winners' state: grouping rows that carry the JSON
+# state would copy every hit's document through the sorter.
+_CANDIDATES = """
+WITH hits(story_id) AS ({per_key}),
+top AS (
+    SELECT hits.story_id, COUNT(*) AS shared FROM hits JOIN stories s ON s.id = hits.story_id
+    WHERE s.fingerprint IS NOT NULL
+    GROUP BY hits.story_id ORDER BY shared DESC, hits.story_id DESC LIMIT ?
+)
+SELECT s.id, s.title, s.primary_country, s.first_seen_at, s.last_seen_at, s.fingerprint
+FROM top JOIN stories s ON s.id = top.story_id
+ORDER BY top.shared DESC, s.id DESC
 """
 
 _SAVE = """
@@ -57,8 +66,11 @@ class SqliteStoryIndex:
     def candidates(self, band_keys: Sequence[str], since: datetime) -> list[StoryCandidate]:
         if not band_keys:
             return []
-        sql = _CANDIDATES.format(marks=",".join("?" * len(band_keys)))
-        params = [*band_keys, ts(since), self.per_key, self.limit]
+        keys = list(dict.fromkeys(band_keys))
+        sql = _CANDIDATES.format(per_key=" UNION ALL ".join([_PER_KEY] * len(keys)))
+        since_ts = ts(since)
+        params: list[object] = [v for key in keys for v in (key, since_ts, self.per_key)]
+        params.append(self.limit)
         return [
             candidate_from(
                 row["id"], row["fingerprint"], row["title"], row["primary_country"],

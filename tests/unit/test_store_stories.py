@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from monitor.config import FeedConfig
 from monitor.store import open_store
 from monitor.store.base import Store
-from monitor.stories import fingerprint
+from monitor.store.sqlite_stories import SqliteStoryIndex
+from monitor.stories import fingerprint, new_candidate
 from monitor.types import FeedResult, Item, NewItem
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -105,3 +107,38 @@ def test_story_state_survives_reopening_the_store(tmp_path: Path, store: Store) 
 
     assert again.assign_story(fingerprint(*REWRITE), T0, "IQ").story_id == first
     again.close()
+
+
+def _lookup_steps(tmp_path: Path, crowd: int) -> int:
+    """SQLite VM steps (in thousands) of one candidate lookup when `crowd` stories share the
+    looked-up keys."""
+    s = open_store("sqlite:///crowd.db", tmp_path / str(crowd))
+    s.migrate()
+    s.close()
+    conn = sqlite3.connect(tmp_path / str(crowd) / "crowd.db", isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    index = SqliteStoryIndex(conn)
+    fp = fingerprint(*WIRE)
+    with conn:
+        for n in range(crowd):
+            at = T0 + timedelta(seconds=n)
+            index.add(new_candidate(index.new_story_id(), fp, at, "IQ"), fp.band_keys)
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    conn.set_progress_handler(count, 1000)
+    found = index.candidates(fp.band_keys, T0 - timedelta(hours=72))
+    conn.close()
+    assert len(found) == min(crowd, index.per_key)
+    return steps
+
+
+def test_a_lookup_costs_the_same_however_many_stories_share_its_keys(tmp_path: Path) -> None:
+    # Each key yields only its newest `per_key` stories, read from the (band_key, last_seen_at)
+    # index: 2,000 stories on every key cost what 20 do.
+    few, many = _lookup_steps(tmp_path, 20), _lookup_steps(tmp_path, 2000)
+    assert many <= 2 * max(few, 1)
