@@ -47,20 +47,11 @@ def parse_query(query: str) -> Node:
 
     Cached: a service validates its rules and then builds them, and the AST is immutable.
     """
-    from luqum.exceptions import ParseError
-    from luqum.thread import parse as luqum_parse  # PLY's lexer state is not thread-safe
-
     if not query.strip():
         raise RuleError("empty query", 0, query)
-    check_balance(query)
-    try:
-        tree = luqum_parse(query)
-        node = _Converter(query).convert(tree, None)
-    except (ParseError, ValueError) as e:
-        message, position = explain_parse_error(query, str(e))
-        raise RuleError(message, position, query) from e
-    except RecursionError as e:
-        raise RuleError("query too complex to parse (split it into several rules)", 0, query) from e
+    node = parse_simple(query)
+    if node is None:
+        node = parse_with_luqum(query)
     if matches_empty(node):
         raise RuleError(
             "query matches items without any of its terms (a NOT needs a positive term beside it)",
@@ -68,6 +59,43 @@ def parse_query(query: str) -> Node:
             query,
         )
     return node
+
+
+def parse_with_luqum(query: str) -> Node:
+    """Any query, through luqum's tree (`parse_query` without the shortcut or the checks on the
+    result)."""
+    from luqum.thread import parse as luqum_parse  # PLY's lexer state is not thread-safe
+
+    check_balance(query)
+    return _converted(query, lambda conv: conv.convert(luqum_parse(query), None))
+
+
+# The shortcut: a lone word, a quoted phrase, or words and phrases joined by OR, optionally in
+# one pair of parentheses (a third of the rules in a typical set). Words are runs of \w (every
+# such run is one luqum TERM) with an optional trailing *, other than luqum's operators and
+# NEAR; phrases have no backslash. Such a query has no other reading, and luqum's tree for it
+# is just its terms in order, so they go straight to the converter's word and phrase
+# (tests/unit/test_rules_syntax.py checks both paths agree on random queries).
+_SIMPLE_ITEM = r'(?:(?!(?:AND|OR|NOT|TO|NEAR)(?![\w*]))\w+\*?|"[^"\\]*")'
+_SIMPLE = re.compile(rf"\s*(\(\s*)?{_SIMPLE_ITEM}(?:\s+OR\s+{_SIMPLE_ITEM})*\s*(?(1)\))\s*")
+_SIMPLE_TOKEN = re.compile(r'"[^"]*"|[^\s()]+')
+
+
+def parse_simple(query: str) -> Node | None:
+    """The query's node when it has the shortcut's shape, else None (then use luqum)."""
+    if _SIMPLE.fullmatch(query) is None:
+        return None
+    return _converted(query, _Converter.simple)
+
+
+def _converted(query: str, convert: Callable[[_Converter], Node]) -> Node:
+    try:
+        return convert(_Converter(query))
+    except ValueError as e:  # luqum's ParseError is one
+        message, position = explain_parse_error(query, str(e))
+        raise RuleError(message, position, query) from e
+    except RecursionError as e:
+        raise RuleError("query too complex to parse (split it into several rules)", 0, query) from e
 
 
 def _first_not(node: Node) -> int:
@@ -94,6 +122,12 @@ class _Converter:
         if handler is None:
             raise self.error(_UNSUPPORTED.get(kind, f"unsupported syntax ({kind})"), item.pos)
         return handler(self, item, field)
+
+    def simple(self) -> Node:
+        """A query of `parse_simple`'s shape: its words and phrases, ORed."""
+        items = [_Token(m.group(), m.start()) for m in _SIMPLE_TOKEN.finditer(self.query)][::2]
+        nodes = [self.phrase(t, None) if t.value[0] == '"' else self.word(t, None) for t in items]
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
     def operation(self, item: Any, field: str | None) -> Node:
         return self.run(_flatten(item, ""), field)
@@ -262,6 +296,15 @@ _HANDLERS: dict[str, _Handler] = {
     "Phrase": _Converter.phrase,
     "Proximity": _Converter.proximity,
 }
+
+
+class _Token:
+    """A word or phrase of a simple query, as luqum would have given it to the converter."""
+
+    __slots__ = ("value", "pos", "size")
+
+    def __init__(self, value: str, pos: int) -> None:
+        self.value, self.pos, self.size = value, pos, len(value)
 
 
 class _Chain:
