@@ -22,12 +22,21 @@ def tokens(query: str) -> list[tuple[str, int]]:
 MAX_NESTING = 32  # far beyond any real rule; deeper trees would exhaust the parser's recursion
 
 
+# Without backslashes, the only tokens that matter to `check_balance` are these.
+_QUOTES_AND_PARENS = re.compile(r'"[^"]*"?|[()]')
+
+
 def check_balance(query: str) -> None:
     """Raise RuleError at the first quote or parenthesis that is never closed/opened."""
     if '"' not in query and "(" not in query and ")" not in query:
         return
+    found = (
+        tokens(query)
+        if "\\" in query
+        else [(m.group(), m.start()) for m in _QUOTES_AND_PARENS.finditer(query)]
+    )
     opened: list[int] = []
-    for token, pos in tokens(query):
+    for token, pos in found:
         if token.startswith('"'):
             if len(token) == 1 or not _closed(token):
                 raise RuleError("unbalanced quote", pos, query)

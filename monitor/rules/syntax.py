@@ -30,6 +30,7 @@ from monitor.rules.lex import check_balance, explain_parse_error
 from monitor.rules.text import fold_label, fold_words
 
 _NEAR = re.compile(r"NEAR(?:/(.*))?")
+_CHUNK = re.compile(r"\S+")
 _UNSUPPORTED = {
     "Fuzzy": "fuzzy matching (word~N) is not supported; use a prefix such as rocket*",
     "Boost": "boosts (^) are not supported",
@@ -179,7 +180,7 @@ class _Converter:
         return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
     def near_marker(self, operand: Any) -> int | None:
-        if type(operand).__name__ != "Word":
+        if type(operand).__name__ != "Word" or not operand.value.startswith("NEAR"):
             return None
         m = _NEAR.fullmatch(operand.value)
         if m is None:
@@ -244,29 +245,29 @@ class _Converter:
             raise self.error(f"prefix {written} is shorter than {MIN_PREFIX} characters", pos)
         return _term(words, prefix, fold_label(written), field, pos)
 
-    def phrase_words(self, item: Any) -> list[Term]:
-        """The words of a quoted phrase, each as a Term (a trailing * makes a prefix)."""
+    def phrase_words(self, item: Any) -> list[tuple[Word, int]]:
+        """The words of a quoted phrase with the query position of each (a trailing * makes
+        a prefix)."""
         inner_start = item.pos + 1
         inner = self.query[inner_start : item.pos + item.size - 1]
-        terms: list[Term] = []
-        for m in re.finditer(r"\S+", inner):
+        found: list[tuple[Word, int]] = []
+        for m in _CHUNK.finditer(inner):
             chunk, pos = m.group(), inner_start + m.start()
             if chunk.startswith("*"):
                 raise self.error("leading wildcards are not supported", pos)
             core, prefix = self.wildcard(chunk, pos)
             words = fold_words(core)
-            if prefix and words and len(words[-1]) < MIN_PREFIX:
+            if not words:
+                continue
+            if prefix and len(words[-1]) < MIN_PREFIX:
                 raise self.error(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", pos)
-            for index, text in enumerate(words):
-                last_prefix = prefix and index == len(words) - 1
-                word = Word(text, last_prefix)
-                terms.append(Term((word,), text + "*" * last_prefix, None, pos))
-        if not terms:
+            found.extend((word, pos) for word in _words(words, prefix))
+        if not found:
             raise self.error("empty phrase", item.pos)
-        return terms
+        return found
 
     def phrase(self, item: Any, field: str | None) -> Term:
-        words = tuple(w for t in self.phrase_words(item) for w in t.words)
+        words = tuple(word for word, _ in self.phrase_words(item))
         label = fold_label(self.query[item.pos : item.pos + item.size])
         return Term(words, label, field, item.pos)
 
@@ -274,10 +275,10 @@ class _Converter:
         written = self.query[item.pos : item.pos + item.size]
         if not re.search(r"~\d+\s*$", written):
             raise self.error('proximity needs a distance, e.g. "a b"~5', item.pos)
-        terms = self.phrase_words(item.children[0])
-        if len(terms) == 1:
-            return Term(terms[0].words, terms[0].label, field, item.pos)
-        operands = tuple((Term(t.words, t.label, field, t.pos),) for t in terms)
+        words = self.phrase_words(item.children[0])
+        if len(words) == 1:
+            return Term((words[0][0],), _word_label(words[0][0]), field, item.pos)
+        operands = tuple((Term((w,), _word_label(w), field, pos),) for w, pos in words)
         return Near(operands, int(item.degree), field, item.pos)
 
 
@@ -326,6 +327,10 @@ def _words(words: tuple[str, ...], prefix: bool) -> tuple[Word, ...]:
     return tuple(Word(w) for w in words[:-1]) + (Word(words[-1], prefix),)
 
 
+def _word_label(word: Word) -> str:
+    return word.text + "*" if word.prefix else word.text
+
+
 def _near(operands: tuple[tuple[Term, ...], ...], slop: int, pos: int, conv: _Converter) -> Near:
     fields = {term.field for alternatives in operands for term in alternatives}
     if len(fields) > 1:
@@ -333,16 +338,21 @@ def _near(operands: tuple[tuple[Term, ...], ...], slop: int, pos: int, conv: _Co
     return Near(operands, slop, fields.pop(), pos)
 
 
-def _flatten(item: Any, closing: str) -> _Run:
+_OPERATORS = {"UnknownOperation": "IMPLICIT", "AndOperation": "AND", "OrOperation": "OR"}
+
+
+def _flatten(item: Any, closing: str, run: _Run | None = None) -> _Run:
     """An ungrouped tree of AND/OR/implicit operations as (operand, operator after it) pairs in
     textual order; the last operand carries `closing`."""
-    kind = type(item).__name__
-    ops = {"UnknownOperation": "IMPLICIT", "AndOperation": "AND", "OrOperation": "OR"}
-    if kind not in ops:
-        return [(item, closing)]
-    run: _Run = []
-    children = list(item.children)
-    for index, child in enumerate(children):
-        after = ops[kind] if index < len(children) - 1 else closing
-        run.extend(_flatten(child, after))
+    if run is None:
+        run = []
+    operator = _OPERATORS[type(item).__name__]
+    operands = item.operands
+    last = len(operands) - 1
+    for index, operand in enumerate(operands):
+        after = operator if index < last else closing
+        if type(operand).__name__ in _OPERATORS:
+            _flatten(operand, after, run)
+        else:
+            run.append((operand, after))
     return run

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.errors import RuleError
 from monitor.rules import parse_query
 from monitor.rules.ast import And, Near, Node, Not, Or, Term
+from monitor.rules.lex import check_balance
 
 
 def show(node: Node) -> str:
@@ -183,3 +186,20 @@ def test_parentheses_nested_absurdly_deep_are_a_bad_rule_not_a_crash() -> None:
         parse_query(query)
 
     assert caught.value.position == 32 and "nested deeper" in caught.value.message
+
+
+def balance(query: str) -> tuple[str, int] | None:
+    try:
+        check_balance(query)
+    except RuleError as e:
+        return e.message, e.position
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab "()* ', max_size=16))
+def test_quotes_and_parentheses_are_checked_alike_with_or_without_backslashes(
+    query: str,
+) -> None:
+    # A trailing " \\" changes no quote or parenthesis, but takes the general tokenizer.
+    assert balance(query) == balance(query + " \\")
