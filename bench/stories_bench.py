@@ -122,38 +122,34 @@ def pairwise(items: Sequence[Labelled], stories: dict[str, int]) -> Quality:
 
 VARIANTS: dict[str, StoryModel] = {
     "default": DEFAULT_MODEL,
-    "near-duplicate path only": replace(DEFAULT_MODEL, overlap_threshold=9.0),
+    "near-duplicate path only": replace(
+        DEFAULT_MODEL, shared_overlap=9.0, overlap_threshold=9.0, conflict_overlap=9.0
+    ),
+    "same-event path only": replace(DEFAULT_MODEL, dup_threshold=9.0),
     "word unigrams (shingle 1)": replace(DEFAULT_MODEL, shingle_size=1),
     "word trigrams (shingle 3)": replace(DEFAULT_MODEL, shingle_size=3),
     "16 bands of 2 bins (16 keys)": replace(DEFAULT_MODEL, bands=16),
-    "8 bands of 4 bins": replace(DEFAULT_MODEL, band_rows=4),
     "dup threshold 0.3": replace(DEFAULT_MODEL, dup_threshold=0.3),
     "dup threshold 0.5": replace(DEFAULT_MODEL, dup_threshold=0.5),
-    "overlap threshold 0.15": replace(DEFAULT_MODEL, overlap_threshold=0.15),
-    "overlap threshold 0.25": replace(DEFAULT_MODEL, overlap_threshold=0.25),
+    "shared-name overlap 0.06": replace(DEFAULT_MODEL, shared_overlap=0.06),
+    "shared-name overlap 0.12": replace(DEFAULT_MODEL, shared_overlap=0.12),
+    "plain overlap 0.12": replace(DEFAULT_MODEL, overlap_threshold=0.12),
+    "plain overlap 0.2": replace(DEFAULT_MODEL, overlap_threshold=0.2),
+    "conflicting-names overlap 0.25": replace(DEFAULT_MODEL, conflict_overlap=0.25),
+    "conflicting-names overlap 0.4": replace(DEFAULT_MODEL, conflict_overlap=0.4),
+    "different places: overlap 0.4": replace(DEFAULT_MODEL, place_conflict_overlap=0.4),
     "no time ramp": replace(DEFAULT_MODEL, overlap_per_day=0.0, dup_per_day=0.0),
-    "same-event path only": replace(DEFAULT_MODEL, dup_threshold=9.0),
-    "min evidence 1": replace(DEFAULT_MODEL, min_evidence=1),
-    "min evidence 3": replace(DEFAULT_MODEL, min_evidence=3, solo_overlap=9.0),
+    "ramp 0.35 per day": replace(DEFAULT_MODEL, overlap_per_day=0.35),
+    "ramp 0.7 per day": replace(DEFAULT_MODEL, overlap_per_day=0.7),
+    "no ramp grace": replace(DEFAULT_MODEL, ramp_grace_h=0.0),
+    "ramp grace 12 h": replace(DEFAULT_MODEL, ramp_grace_h=12.0),
     "pairs of 8 key terms (28 keys)": replace(DEFAULT_MODEL, term_key_limit=8),
     "pairs of 3 key terms (3 keys)": replace(DEFAULT_MODEL, term_key_limit=3),
-    "8 bands, pairs of 5 terms, 4 names (22 keys)": replace(
-        DEFAULT_MODEL, bands=8, term_key_limit=5, name_key_limit=4
-    ),
     "no name keys": replace(DEFAULT_MODEL, name_key_limit=0),
-    "16 bins": replace(DEFAULT_MODEL, num_bins=16),
-    "before (model of 2026-11-25)": replace(
-        DEFAULT_MODEL, weak_key_limit=0, confirm_weak=False, use_places=False,
-        use_countries=False, ramp_grace_h=0.0, headline_vs_text=False,
-    ),
     "no weak-name confirmation": replace(DEFAULT_MODEL, confirm_weak=False),
     "no weak-name keys": replace(DEFAULT_MODEL, weak_key_limit=0),
     "no gazetteer places as names": replace(DEFAULT_MODEL, use_places=False),
     "no mentioned countries": replace(DEFAULT_MODEL, use_countries=False),
-    "no ramp grace": replace(DEFAULT_MODEL, ramp_grace_h=0.0),
-    "ramp grace 12 h": replace(DEFAULT_MODEL, ramp_grace_h=12.0),
-    "ramp grace 24 h": replace(DEFAULT_MODEL, ramp_grace_h=24.0),
-    "headlines compared with headlines only": replace(DEFAULT_MODEL, headline_vs_text=False),
 }
 
 

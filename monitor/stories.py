@@ -62,17 +62,20 @@ class StoryModel:
     term_key_limit: int = 4
     name_key_limit: int = 3
     weak_key_limit: int = 2
+    country_key_countries: int = 2
+    country_key_terms: int = 4
     confirm_weak: bool = True
     use_places: bool = True
     use_countries: bool = True
     ramp_grace_h: float = 6.0
-    headline_vs_text: bool = True
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
-    overlap_threshold: float = 0.2
-    overlap_per_day: float = 0.35
-    min_evidence: int = 2
-    solo_overlap: float = 0.25
+    shared_overlap: float = 0.08
+    one_shared_overlap: float = 0.15
+    overlap_threshold: float = 0.15
+    conflict_overlap: float = 0.3
+    place_conflict_overlap: float = 2.0  # above any overlap: different places, different events
+    overlap_per_day: float = 0.5
     longer_lead_ratio: float = 1.5
 
 
@@ -96,6 +99,7 @@ class Fingerprint:
     update_marker: bool
     weak_names: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class StoryCandidate:
     lead_length: int
     weak_names: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -171,8 +176,9 @@ def fingerprint(
     toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
     found = names(title_words, lead_words)
+    canonical: list[str] = []
     if places:
-        in_places, in_title = place_names(
+        in_places, in_title, canonical = place_names(
             places,
             (title, span_of(title, clean_title.text)),
             (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
@@ -190,6 +196,10 @@ def fingerprint(
         + mh.term_keys(key_terms, model.term_key_limit)
         + mh.name_keys(specific[: model.name_key_limit])
         + mh.name_keys(weak[: model.weak_key_limit])
+        + mh.country_keys(
+            _key_countries(geo, model.country_key_countries),
+            [t for t in dict.fromkeys(title_toks) if not t.isdigit()][: model.country_key_terms],
+        )
     )
     return Fingerprint(
         title=clean_title.text,
@@ -205,7 +215,13 @@ def fingerprint(
         update_marker=clean_title.marked or clean_summary.marked,
         weak_names=frozenset(weak),
         countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
+        places=frozenset(canonical),
     )
+
+
+def _key_countries(geo: GeoTags | None, limit: int) -> list[str]:
+    """The item's countries for index keys: where it happens first, then the most named."""
+    return list(geo.countries[:limit]) if geo is not None else []
 
 
 def assign(
@@ -247,19 +263,13 @@ def _compatible(
 def _judge(
     fp: Fingerprint, item_time: datetime, cand: StoryCandidate, model: StoryModel
 ) -> Assignment | None:
-    specific = _shared_specific(fp, cand, model)
-    if not specific and fp.specific_names and cand.specific_names:
-        return None  # each names its own places or actors, none in common: different events
     quiet_days = max(0.0, (item_time - cand.last_seen).total_seconds() / 86400)
-    ramp_days = max(0.0, quiet_days - model.ramp_grace_h / 24)
     text = max((mh.similarity(fp.signature, m.signature) for m in cand.members), default=0.0)
     overlap = max((_overlap(fp.terms, m.terms) for m in cand.members), default=0.0)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
-    elif (
-        specific
-        and overlap >= model.overlap_threshold + model.overlap_per_day * ramp_days
-        and _enough_evidence(fp, cand, specific, overlap, model)
+    elif overlap >= _overlap_bar(fp, cand, model) + model.overlap_per_day * max(
+        0.0, quiet_days - model.ramp_grace_h / 24
     ):
         reason = "same-event"
     else:
@@ -271,6 +281,23 @@ def _judge(
         score=text + overlap,
         reason=reason,
     )
+
+
+def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> float:
+    """How much content the two must share to be one event (before the time ramp): little
+    when they share a specific name or place, more when both name something and nothing in
+    common ("Bank of England cuts rates" / "Fed lowers rate"), and nothing will do when both
+    name places and none in common (kidnappings in Kebbi and in Kogi)."""
+    shared = _shared_specific(fp, cand, model)
+    if len(shared) > 1:
+        return model.shared_overlap
+    if shared:
+        return model.one_shared_overlap
+    if fp.places and cand.places:
+        return model.place_conflict_overlap
+    if fp.specific_names and cand.specific_names:
+        return model.conflict_overlap
+    return model.overlap_threshold
 
 
 def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> frozenset[str]:
@@ -286,35 +313,6 @@ def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """The overlap coefficient |a ∩ b| / min(|a|, |b|)."""
     return len(a & b) / (min(len(a), len(b)) or 1)
-
-
-def _enough_evidence(
-    fp: Fingerprint,
-    cand: StoryCandidate,
-    specific: frozenset[str],
-    overlap: float,
-    model: StoryModel,
-) -> bool:
-    """A shared specific name (not a country, demonym or institution) backed by a second one,
-    a shared generic name or a shared number; or, alone, by a clearly higher term overlap when
-    the headlines do not name different specific places or actors."""
-    generic = (fp.names & cand.names) - specific
-    evidence = len(specific) + min(1, len(generic)) + min(1, len(fp.numbers & cand.numbers))
-    if evidence >= model.min_evidence:
-        return True
-    return overlap >= model.solo_overlap and not _headlines_disagree(fp, cand, model)
-
-
-def _headlines_disagree(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> bool:
-    """Both headlines name something and neither names what the other report names — in its
-    headline, or with `headline_vs_text` anywhere in its title and lead ("Blast … south of
-    Baghdad" names Hilla in its lead, which the other headline names)."""
-    if not (fp.title_names and cand.title_names):
-        return False
-    if not model.headline_vs_text:
-        return not fp.title_names & cand.title_names
-    theirs, ours = cand.names | cand.weak_names, fp.names | fp.weak_names
-    return not (fp.title_names & theirs or cand.title_names & ours)
 
 
 def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT_MODEL) -> bool:
@@ -342,6 +340,7 @@ def new_candidate(
         lead_length=fp.lead_length,
         weak_names=fp.weak_names,
         countries=fp.countries,
+        places=fp.places,
     )
 
 
@@ -366,6 +365,7 @@ def merge(
         lead_length=max(cand.lead_length, fp.lead_length),
         weak_names=cand.weak_names | fp.weak_names,
         countries=cand.countries | fp.countries,
+        places=cand.places | fp.places,
     )
 
 

@@ -97,3 +97,10 @@ def term_keys(terms: Sequence[str], limit: int) -> list[str]:
 def name_keys(names: Sequence[str]) -> list[str]:
     """One key per specific name ("n:<8 hex>"): a place or actor alone is enough to look."""
     return [f"n:{hash32(name):08x}" for name in names]
+
+
+def country_keys(countries: Sequence[str], terms: Sequence[str]) -> list[str]:
+    """One key per (country, headline term) ("c:<8 hex>"): reports of one event in one country
+    that share a single word of substance find each other ("India's central bank holds rates"
+    / "RBI keeps repo rate unchanged" through IN × rate)."""
+    return [f"c:{hash32(c + ':' + t):08x}" for c in countries for t in terms]

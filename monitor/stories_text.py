@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import pycountry
 
+from monitor.stories_concepts import concept
 from monitor.types import Place
 
 _MARKER = re.compile(
@@ -62,7 +63,12 @@ STOP_WORDS = frozenset(
     sources least least people monday tuesday wednesday thursday friday saturday sunday today
     yesterday tonight week weekend day days january february march april may june july august
     september october november december jan feb mar apr jun jul aug sep sept oct nov dec
-    update updated breaking reuters afp ap dpa""".split()
+    update updated breaking reuters afp ap dpa
+    le la les de des du un une et en au aux pour par sur dans est sont avec ce cette qui que
+    pas plus ont été son sa ses leur leurs il elle ils elles apres selon lors
+    el los las del y por para con una que se al lo como su sus fue han ha tras segun sobre
+    der die das und von zu mit den dem ein eine im ist nach bei auf aus
+    o os as do da dos das em com um uma para pelo pela""".split()
 )
 NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -129,7 +135,7 @@ def word_tokens(word: str) -> tuple[str, ...]:
         part = NUMBER_WORDS.get(part, part)
         if part in STOP_WORDS or (len(part) < 2 and not part.isdigit()):
             continue
-        out.append(part if part.isdigit() else stem(part))
+        out.append(part if part.isdigit() else concept(stem(part)))
     return tuple(out)
 
 
@@ -219,13 +225,14 @@ def span_of(raw: str, clean: str, max_words: int | None = None) -> tuple[int, in
 
 def place_names(
     places: Sequence[Place], title: tuple[str, tuple[int, int]], lead: tuple[str, tuple[int, int]]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """Names of the gazetteer's places found inside the cleaned title and lead (datelines and
     text past the lead do not count): each word as written, folded, plus the place's canonical
     name as one string ("al hillah"), so "Kiev" and "Kyiv" meet. Countries and other generic
-    names are left out. Returns (all of them, those in the title)."""
+    names are left out. Returns (all of them, those in the title, the canonical names)."""
     found: list[str] = []
     in_title: list[str] = []
+    canonical_names: list[str] = []
     for place in places:
         raw, (start, end) = title if place.field == "title" else lead
         if not start <= place.start < place.end <= end:
@@ -235,12 +242,14 @@ def place_names(
         if all(is_generic_name(t) for t in canonical.split()):
             continue
         here = [t for w in words for t in word_tokens(w) if not is_generic_name(t)]
+        if canonical and canonical not in canonical_names:
+            canonical_names.append(canonical)
         for name in [*here, canonical]:
             if name and name not in _NOT_NAMES and not name.isdigit():
                 for into in (found, in_title) if place.field == "title" else (found,):
                     if name not in into:
                         into.append(name)
-    return found, in_title
+    return found, in_title, canonical_names
 
 
 def _add_name(word: str, into: list[str]) -> None:
@@ -260,7 +269,19 @@ _GENERIC_NAMES = frozenset(
     international court council party forces force region media agency security defence
     defense health interior foreign military authority authorities department office capital
     republic kingdom united nations un eu union people university hospital airport league cup
-    champion championship world premier series tournament final open grand prix""".split()
+    champion championship world premier series tournament final open grand prix
+    russia syria vietnam laos turkey iran korea britain england scotland wales holland burma
+    czech macedonia palestine ivory coast cape verde timor bolivia brasil mexique espana
+    administration head regional emergency service services committee commission federal bank
+    reserve monetary policy general staff chief command armed navy air guard coast ministry
+    secretary spokesman spokeswoman spokesperson governor mayor parliament senate congress
+    center centre institute network organization organisation association foundation
+    corporation group company inc ltd news press times post daily tv radio channel online
+    journal operation operations trade maritime disaster management relief red cross crescent
+    doctor medical public municipal district county metropolitan federation democratic popular
+    liberation front movement alliance coalition opposition rebel militia troop special unit
+    brigade division battalion corps revolutionary islamic al el le la de du des lo los las
+    del di da das dos von der van""".split()
 )
 _DEMONYM_ENDINGS = ("n", "an", "ian", "ean", "i", "ese", "ish")
 
