@@ -97,13 +97,16 @@ class ParsedFeed:
 
 @dataclass(frozen=True)
 class Place:
-    """A place found in text; start/end are character offsets into `field` ("title" or "text")."""
+    """A place found in text; start/end are character offsets into `field` ("title" or "text").
+    `kind`: what the name was read as — "country", "demonym", "place" (curated), "admin1",
+    "city" or "abbreviation" ("" when not known, e.g. read back from storage)."""
 
     name: str
     country: str
     start: int
     end: int
     field: str = "text"
+    kind: str = ""
 
 
 @dataclass(frozen=True)

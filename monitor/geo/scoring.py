@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from monitor.geo.disambiguate import Mention
-from monitor.geo.gazetteer import COUNTRY, DEMONYM, Gazetteer
+from monitor.geo.gazetteer import COUNTRY, DEMONYM, KIND_NAMES, Gazetteer
 from monitor.geo.locative import preposition_before, preposition_before_article
 from monitor.types import Place
 
@@ -126,7 +126,8 @@ def rank_countries(
             # Place is a frozen dataclass: its __init__ costs one object.__setattr__ per field.
             place = object.__new__(Place)
             place.__dict__.update(
-                name=m.surface, country=c.country, start=m.start, end=m.end, field=m.field
+                name=m.surface, country=c.country, start=m.start, end=m.end, field=m.field,
+                kind=KIND_NAMES[c.kind],
             )
             places.append(place)
     if len(scores) < 2:

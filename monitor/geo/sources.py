@@ -39,6 +39,7 @@ from monitor.geo.normalize import fold, pattern_key
 STRONG_CITY_POPULATION = 150_000
 ALTERNATE_NAME_POPULATION = 1_000_000
 ALTERNATE_NAME_SIMILARITY = 0.75  # difflib ratio to the main name
+ALTERNATE_STRONG_LENGTH = 5  # shorter alternate names ("Soul") need support; "Basra" does not
 ADMIN_TYPES = frozenset({
     "State", "Province", "Region", "Governorate", "Administrative region", "Prefecture",
     "Republic", "Autonomous region", "Autonomous community", "Land", "Voivodship", "Canton",
@@ -184,9 +185,10 @@ def _city_entries(weak: frozenset[str]) -> Iterator[Entry]:
         flags = (WEAK if is_weak else 0) | (CAPITAL if is_capital else 0)
         admin = f"{code}-{city['admin1code']}"
         for written, alternate in _city_names(city, name, pop):
-            # A name can be a word or a name of its own ("Victoria" for Hong Kong), and an
+            # A name can be a word or a name of its own ("Victoria" for Hong Kong), and a short
             # alternate name a word in some language ("Soul" for Seoul): both need support.
-            extra = WEAK if alternate or written in weak else 0
+            short_alternate = alternate and len(written) < ALTERNATE_STRONG_LENGTH
+            extra = WEAK if short_alternate or written in weak else 0
             yield written, Candidate(name, code, CITY, pop, flags | extra, admin)
 
 

@@ -240,6 +240,7 @@ def test_a_town_the_gazetteer_lacks_takes_its_state(
         ("The airline flies to Montreal, CA and Boston.", {"CA", "US"}),
         ("Saudi Arabian authorities expressed concern as the Hajj began in Mecca.", {"SA"}),
         ("Soul music fans gathered for the festival.", set()),
+        ("Floods hit Basra and Kharkiv overnight.", {"IQ", "UA"}),
     ],
 )
 def test_counties_state_codes_and_big_cities_other_names(
