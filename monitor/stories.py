@@ -9,14 +9,16 @@
     index.add(candidate, fp.band_keys)   new_candidate(...) or merge(...) is what gets stored
 
 An item joins a candidate story when both are in the time window, their places are compatible
-(same primary country, one unknown, or one's primary mentioned by the other), they do not name
-different specific places or actors (none shared while both name some), and either the text is
-a near-duplicate (MinHash Jaccard ≥ `dup_threshold`) or it is the same event: a shared specific
-name, enough shared content terms and a second piece of evidence. Names are capitalised words,
-plus the gazetteer's places; a name capitalised only by its position counts when the other side
-writes it as a name. Both bars rise the longer the story has been quiet (the same-event bar
-after a few hours' grace), which is what keeps "same place, another day" apart. `process()`
-runs the whole step. The model, its thresholds and their measurement: bench/stories.md.
+(same primary country, one unknown, or one's primary mentioned by the other), and either the
+text is a near-duplicate (MinHash Jaccard ≥ `dup_threshold`) or it is the same event: enough
+shared content terms — words are folded to one token per fact across wordings and languages
+("tremor" = "quake", "muertos" = "killed") — for what the two share: two specific names, one,
+none while both name something; two reports naming different cities, or different provinces,
+are different events. Names are capitalised words plus the gazetteer's places; a name
+capitalised only by its position counts when the other side writes it as a name. Both bars
+rise the longer the story has been quiet (the same-event bar after a few hours' grace), which
+is what keeps "same place, another day" apart. `process()` runs the whole step. The model, its
+thresholds and their measurement: bench/stories.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from monitor import stories_minhash as mh
 from monitor.stories_index import MemoryStoryIndex
 from monitor.stories_text import (
     Names,
+    PlaceNames,
     Words,
     is_generic_name,
     names,
@@ -99,7 +102,8 @@ class Fingerprint:
     update_marker: bool
     weak_names: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
+    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ class StoryCandidate:
     lead_length: int
     weak_names: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
+    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
 
 
 @dataclass(frozen=True)
@@ -176,17 +181,17 @@ def fingerprint(
     toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
     found = names(title_words, lead_words)
-    canonical: list[str] = []
+    located = PlaceNames([], [], [], [])
     if places:
-        in_places, in_title, canonical = place_names(
+        located = place_names(
             places,
             (title, span_of(title, clean_title.text)),
             (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
         )
         found = Names(
-            strong=tuple(dict.fromkeys(found.strong + tuple(in_places))),
-            weak=tuple(n for n in found.weak if n not in in_places),
-            in_title=tuple(dict.fromkeys(found.in_title + tuple(in_title))),
+            strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
+            weak=tuple(n for n in found.weak if n not in located.names),
+            in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
         )
     key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
     specific = [n for n in found.strong if not is_generic_name(n)]
@@ -215,7 +220,8 @@ def fingerprint(
         update_marker=clean_title.marked or clean_summary.marked,
         weak_names=frozenset(weak),
         countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
-        places=frozenset(canonical),
+        places=frozenset(located.cities),
+        regions=frozenset(located.regions),
     )
 
 
@@ -285,19 +291,26 @@ def _judge(
 
 def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> float:
     """How much content the two must share to be one event (before the time ramp): little
-    when they share a specific name or place, more when both name something and nothing in
-    common ("Bank of England cuts rates" / "Fed lowers rate"), and nothing will do when both
-    name places and none in common (kidnappings in Kebbi and in Kogi)."""
+    when they share specific names or places (less for two than for one), nothing will do when
+    they name different cities or different provinces (kidnappings in Kebbi and in Kogi), and
+    more when both name something and nothing in common ("Bank of England cuts rates" / "Fed
+    lowers rate")."""
     shared = _shared_specific(fp, cand, model)
     if len(shared) > 1:
         return model.shared_overlap
     if shared:
         return model.one_shared_overlap
-    if fp.places and cand.places:
+    if _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions):
         return model.place_conflict_overlap
     if fp.specific_names and cand.specific_names:
         return model.conflict_overlap
     return model.overlap_threshold
+
+
+def _apart(ours: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Both name places of one level (cities, or states and provinces) and none in common.
+    A city and a province may be one inside the other, so they never disagree."""
+    return bool(ours and theirs and not ours & theirs)
 
 
 def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> frozenset[str]:
@@ -341,6 +354,7 @@ def new_candidate(
         weak_names=fp.weak_names,
         countries=fp.countries,
         places=fp.places,
+        regions=fp.regions,
     )
 
 
@@ -366,6 +380,7 @@ def merge(
         weak_names=cand.weak_names | fp.weak_names,
         countries=cand.countries | fp.countries,
         places=cand.places | fp.places,
+        regions=cand.regions | fp.regions,
     )
 
 

@@ -1,7 +1,8 @@
 """Words that outlets use for the same fact, folded to one token for story matching (pure data).
 
 Reports of one event rarely share their wording: "quake" / "tremor" / "temblor" / "séisme",
-"killed" / "dead" / "death toll" / "muertos", "BTC" / "Bitcoin". Story fingerprints compare
+"killed" / "dead" / "death toll" / "muertos", "BTC" / "Bitcoin", "Kiev" / "Kyiv". Story
+fingerprints compare
 content tokens, so each group below becomes one token (its first word), and the common
 inflections of English verbs ("shelling", "fired") lose their ending. Only words whose senses
 all mean the same in news copy are grouped: "strike" (a walkout or an air strike) stays itself.
@@ -61,6 +62,21 @@ tsunami
 evacuate evacuated evacuation evacuations evacuee evacuees
 rescue rescued rescuers rescuer rescate sauvetage
 sentence sentenced sentencing jailed jail imprisonment convicted conviction condamne
+kyiv kiev
+odesa odessa
+kharkiv kharkov
+zaporizhzhia zaporozhye zaporizhia
+mykolaiv nikolaev
+dnipro dnepr dnipropetrovsk
+luhansk lugansk
+tehran teheran
+mumbai bombay
+kolkata calcutta
+chennai madras
+beijing peking
+yangon rangoon
+brussel bruxelle
+geneva geneve genf
 premier pm primer
 parliament parliamentary lawmakers legislature congress assemblee parlamento
 """

@@ -223,33 +223,52 @@ def span_of(raw: str, clean: str, max_words: int | None = None) -> tuple[int, in
     return (start, start + end)
 
 
+@dataclass(frozen=True)
+class PlaceNames:
+    """The gazetteer's places inside a cleaned title and lead, as names."""
+
+    names: list[str]  # each word as written, folded, and each place's name as one string
+    in_title: list[str]
+    cities: list[str]  # the names of cities, one string each ("el obeid")
+    regions: list[str]  # of states, provinces and other first-level divisions
+
+
 def place_names(
     places: Sequence[Place], title: tuple[str, tuple[int, int]], lead: tuple[str, tuple[int, int]]
-) -> tuple[list[str], list[str], list[str]]:
+) -> PlaceNames:
     """Names of the gazetteer's places found inside the cleaned title and lead (datelines and
-    text past the lead do not count): each word as written, folded, plus the place's canonical
-    name as one string ("al hillah"), so "Kiev" and "Kyiv" meet. Countries and other generic
-    names are left out. Returns (all of them, those in the title, the canonical names)."""
-    found: list[str] = []
-    in_title: list[str] = []
-    canonical_names: list[str] = []
+    text past the lead do not count): each word as written, folded, plus the place's name as
+    one string ("al hillah"); spellings of one city meet ("Kiev", "Kyiv"). Countries and other
+    generic names are left out."""
+    out = PlaceNames([], [], [], [])
     for place in places:
         raw, (start, end) = title if place.field == "title" else lead
         if not start <= place.start < place.end <= end:
             continue
         words = [w for w, _ in Words.of(raw[place.start : place.end]).words]
-        canonical = " ".join(tokens(place.name))
-        if all(is_generic_name(t) for t in canonical.split()):
+        whole = " ".join(tokens(place.name))
+        if all(is_generic_name(t) for t in whole.split()):
             continue
+        level = _LEVELS.get(place.kind)
+        if level is not None and whole:
+            _append(getattr(out, level), whole)
         here = [t for w in words for t in word_tokens(w) if not is_generic_name(t)]
-        if canonical and canonical not in canonical_names:
-            canonical_names.append(canonical)
-        for name in [*here, canonical]:
+        for name in [*here, whole]:
             if name and name not in _NOT_NAMES and not name.isdigit():
-                for into in (found, in_title) if place.field == "title" else (found,):
-                    if name not in into:
-                        into.append(name)
-    return found, in_title, canonical_names
+                _append(out.names, name)
+                if place.field == "title":
+                    _append(out.in_title, name)
+    return out
+
+
+# Which places can tell two events apart by level; curated places (regions, districts,
+# landmarks) and places of unknown kind do not.
+_LEVELS = {"city": "cities", "admin1": "regions", "abbreviation": "regions"}
+
+
+def _append(into: list[str], name: str) -> None:
+    if name not in into:
+        into.append(name)
 
 
 def _add_name(word: str, into: list[str]) -> None:

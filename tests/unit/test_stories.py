@@ -288,6 +288,61 @@ def test_same_kind_of_event_in_different_cities_on_the_same_day_stays_apart(
     assert results[1].new
 
 
+def test_one_fact_in_different_words_and_languages_is_one_term() -> None:
+    english = fingerprint("Strong quake jolts Hokkaido, dozens killed", "")
+    other = fingerprint("Tremor shakes Hokkaido: muertos", "")
+    french = fingerprint("Séisme à Hokkaido, des dizaines de morts", "")
+    assert {"quake", "kill"} <= english.terms & other.terms
+    assert {"quake", "kill"} <= english.terms & french.terms
+    assert fingerprint("BTC tops $150K", "").terms & fingerprint("Bitcoin tops $150K", "").terms
+
+
+def test_spellings_of_one_city_meet() -> None:
+    kiev = fingerprint("Drones hit Kiev overnight", "", geo=tag("Drones hit Kiev overnight", ""))
+    kyiv = fingerprint("Drones hit Kyiv overnight", "", geo=tag("Drones hit Kyiv overnight", ""))
+    assert "kyiv" in kiev.specific_names & kyiv.specific_names
+
+
+def test_rewrites_sharing_a_place_and_few_words_join() -> None:
+    first = (
+        "Shelling of market in Sudan's El Obeid kills at least 20, medics say",
+        "PORT SUDAN (Reuters) - Artillery shells fired by the paramilitary Rapid Support Forces "
+        "hit a crowded market in El Obeid, capital of North Kordofan state, killing at least 20.",
+    )
+    second = (
+        "RSF accused of deadly attack on El Obeid market as Kordofan fighting rages",
+        "Sudan's army-aligned government accused the Rapid Support Forces of a 'massacre of "
+        "civilians', while the UN called for an independent investigation.",
+    )
+    results = run([(*first, T0, "SD"), (*second, T0 + timedelta(hours=3), "SD")])
+    assert results[1].story_id == results[0].story_id
+
+
+def test_a_city_and_the_province_around_it_do_not_tell_events_apart() -> None:
+    bannu = (
+        "Seven policemen martyred in suicide attack on Bannu checkpost",
+        "A suicide bomber rammed an explosives-laden vehicle into a police checkpost in Bannu, "
+        "killing seven policemen, officials said.",
+    )
+    province = (
+        "Suicide bomber kills seven police in northwest Pakistan",
+        "A suicide bomber struck a police post in Khyber Pakhtunkhwa province on Tuesday, killing "
+        "seven policemen near the Afghan border, officials said.",
+    )
+    results = run([(*bannu, T0, "PK"), (*province, T0 + timedelta(hours=2), "PK")])
+    assert results[1].story_id == results[0].story_id
+
+
+def test_reports_sharing_a_country_and_one_headline_word_find_each_other() -> None:
+    index = MemoryStoryIndex()
+    rbi = ("RBI keeps repo rate unchanged", "The Reserve Bank of India held its key rate.")
+    india = ("India's central bank holds rates steady", "Inflation stayed below target.")
+    first = fingerprint(*rbi, geo=GeoTags(("IN",), "IN"))
+    process(index, first, T0, "IN", index.next_id)
+    second = fingerprint(*india, geo=GeoTags(("IN",), "IN"))
+    assert index.candidates(second.band_keys, T0 - timedelta(hours=1))
+
+
 # -- updates ------------------------------------------------------------------------------------
 
 MARKET = (
