@@ -52,7 +52,7 @@ def parse_query(query: str) -> Node:
         raise RuleError("empty query", 0, query)
     node = parse_simple(query)
     if node is None:
-        node = parse_with_luqum(query)
+        node = parse_with_groups(query)
     if matches_empty(node):
         raise RuleError(
             "query matches items without any of its terms (a NOT needs a positive term beside it)",
@@ -63,12 +63,10 @@ def parse_query(query: str) -> Node:
 
 
 def parse_with_luqum(query: str) -> Node:
-    """Any query, through luqum's tree (`parse_query` without the shortcut or the checks on the
-    result)."""
-    from luqum.thread import parse as luqum_parse  # PLY's lexer state is not thread-safe
-
+    """Any query, through luqum's tree of all of it (`parse_query` without the shortcuts or
+    the checks on the result)."""
     check_balance(query)
-    return _converted(query, lambda conv: conv.convert(luqum_parse(query), None))
+    return _converted(query, lambda conv: conv.convert(_luqum_parse(query), None))
 
 
 # The shortcut: a lone word, a quoted phrase, or words and phrases joined by OR, optionally in
@@ -76,9 +74,10 @@ def parse_with_luqum(query: str) -> Node:
 # such run is one luqum TERM) with an optional trailing *, other than luqum's operators and
 # NEAR; phrases have no backslash. Such a query has no other reading, and luqum's tree for it
 # is just its terms in order, so they go straight to the converter's word and phrase
-# (tests/unit/test_rules_syntax.py checks both paths agree on random queries).
+# (tests/unit/test_rules_simple.py checks both paths agree on random queries).
 _SIMPLE_ITEM = r'(?:(?!(?:AND|OR|NOT|TO|NEAR)(?![\w*]))\w+\*?|"[^"\\]*")'
-_SIMPLE = re.compile(rf"\s*(\(\s*)?{_SIMPLE_ITEM}(?:\s+OR\s+{_SIMPLE_ITEM})*\s*(?(1)\))\s*")
+_SIMPLE_LIST = rf"{_SIMPLE_ITEM}(?:\s+OR\s+{_SIMPLE_ITEM})*"
+_SIMPLE = re.compile(rf"\s*(\(\s*)?{_SIMPLE_LIST}\s*(?(1)\))\s*")
 _SIMPLE_TOKEN = re.compile(r'"[^"]*"|[^\s()]+')
 
 
@@ -86,7 +85,55 @@ def parse_simple(query: str) -> Node | None:
     """The query's node when it has the shortcut's shape, else None (then use luqum)."""
     if _SIMPLE.fullmatch(query) is None:
         return None
-    return _converted(query, _Converter.simple)
+    return _converted(query, lambda conv: conv.simple(0, len(query)))
+
+
+# The same shortcut inside a larger query: each parenthesised list of that shape goes to luqum
+# as one placeholder word of the same length, so luqum reads a third of the tokens and every
+# position stays where it was; the converter turns the placeholder back into the list. A group
+# and a word are both luqum's `unary_expression` and differ only where a word may be a field
+# name, fuzzy (`~`), boosted (`^`) or a range bound, so the query must have none of
+# `\ : ^ [ ] { } < >` and no regex (`/` other than in NEAR/); the group must start and end a
+# token (after a space, `(`, or a `-`/`+` that does, and before a space, `)` or the end; not
+# before a `~`). luqum then builds the same tree around the placeholder; if it rejects the
+# masked query, the query as written is parsed again so the error is luqum's own.
+_NO_GROUPS = re.compile(r"[\\:^\[\]{}<>]|(?<!NEAR)/")
+_GROUP_OR_PHRASE = re.compile(
+    rf'"[^"]*"|(?:(?<![^\s(])|(?<=(?<![^\s(])[-+]))\(\s*{_SIMPLE_LIST}\s*\)(?![^\s)])(?!\s*~)'
+)
+
+
+def parse_with_groups(query: str) -> Node:
+    """`parse_with_luqum`, with parenthesised OR-lists of words and phrases kept from luqum."""
+    check_balance(query)
+    groups = {} if _NO_GROUPS.search(query) else _groups(query)
+    if not groups:
+        return _converted(query, lambda conv: conv.convert(_luqum_parse(query), None))
+    masked, last = [], 0
+    for start, end in groups.items():
+        masked += [query[last:start], "x" * (end - start)]
+        last = end
+    masked.append(query[last:])
+    try:
+        tree = _luqum_parse("".join(masked))
+    except (ValueError, RecursionError):
+        return parse_with_luqum(query)
+    return _converted(query, lambda conv: conv.convert_masked(tree, groups))
+
+
+def _groups(query: str) -> dict[int, int]:
+    """Start → end of each parenthesised simple list outside phrases."""
+    found = {}
+    for m in _GROUP_OR_PHRASE.finditer(query):
+        if m.group()[0] == "(":
+            found[m.start()] = m.end()
+    return found
+
+
+def _luqum_parse(query: str) -> Any:
+    from luqum.thread import parse  # PLY's lexer state is not thread-safe
+
+    return parse(query)
 
 
 def _converted(query: str, convert: Callable[[_Converter], Node]) -> Node:
@@ -113,6 +160,8 @@ class _Converter:
 
     def __init__(self, query: str) -> None:
         self.query = query
+        # Placeholders for parenthesised simple lists (`parse_with_groups`): start → end.
+        self.groups: dict[int, int] = {}
 
     def error(self, message: str, position: int) -> RuleError:
         return RuleError(message, position, self.query)
@@ -124,11 +173,16 @@ class _Converter:
             raise self.error(_UNSUPPORTED.get(kind, f"unsupported syntax ({kind})"), item.pos)
         return handler(self, item, field)
 
-    def simple(self) -> Node:
-        """A query of `parse_simple`'s shape: its words and phrases, ORed."""
-        items = [_Token(m.group(), m.start()) for m in _SIMPLE_TOKEN.finditer(self.query)][::2]
+    def simple(self, start: int, end: int) -> Node:
+        """query[start:end] of `parse_simple`'s shape: its words and phrases, ORed."""
+        found = _SIMPLE_TOKEN.finditer(self.query, start, end)
+        items = [_Token(m.group(), m.start()) for m in found][::2]
         nodes = [self.phrase(t, None) if t.value[0] == '"' else self.word(t, None) for t in items]
         return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def convert_masked(self, tree: Any, groups: dict[int, int]) -> Node:
+        self.groups = groups
+        return self.convert(tree, None)
 
     def operation(self, item: Any, field: str | None) -> Node:
         return self.run(_flatten(item, ""), field)
@@ -208,8 +262,10 @@ class _Converter:
             return tuple(t for child in node.children for t in self.near_operand(child, pos))
         raise self.error("NEAR operands must be words, phrases or OR-groups of them", pos)
 
-    def word(self, item: Any, field: str | None) -> Term:
+    def word(self, item: Any, field: str | None) -> Node:
         text, pos = item.value, item.pos
+        if self.groups and pos in self.groups:
+            return self.simple(pos, self.groups[pos])
         if _NEAR.fullmatch(text):
             raise self.error(f"{text} needs a word on each side", pos)
         if text == "*":

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleError
 from monitor.rules.ast import Node, Or, Term
-from monitor.rules.syntax import parse_simple, parse_with_luqum
+from monitor.rules.syntax import _groups, parse_simple, parse_with_groups, parse_with_luqum
+from tests.unit.test_rules_property import queries, render
 
 Outcome = tuple[str, object, object]
 
@@ -141,3 +142,77 @@ def test_the_shortcut_agrees_with_luqum(query: str) -> None:
     shortcut = via_shortcut(query)
     if shortcut is not None:
         assert shortcut == via_luqum(query), query
+
+
+# ---- parenthesised lists inside larger queries ----------------------------------------------
+
+
+def via_groups(query: str) -> Outcome:
+    try:
+        return outcome(parse_with_groups(query))
+    except RuleError as e:
+        return outcome(error=e)
+
+
+GROUPED = [
+    '(rocket OR missile*) AND (embassy OR "green zone") -football',
+    "(rocket* OR drone*) NEAR/5 (embassy OR zone)",
+    "x -(a OR b) +(c) NOT (d OR e)",
+    "((a OR b) OR c) d",
+    '"a (b OR c) d" (e OR f)',
+    "(ro* OR b) x",
+]
+
+
+@pytest.mark.parametrize("query", GROUPED)
+def test_parenthesised_lists_inside_a_query_take_the_shortcut(query: str) -> None:
+    assert _groups(query)
+    assert via_groups(query) == via_luqum(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "title:(a OR b)",
+        "a(b OR c)",
+        "a-(b OR c)",
+        "(a OR b)~2",
+        "(a OR b) ~2",
+        "(a OR b)^2",
+        r"(a OR b) c\d",
+        "(a OR b)c",
+        '(a OR b)"c"',
+        "/x/ (a OR b)",
+        '/p ("a/" OR b) q/ c',
+        "[a TO b] (c OR d)",
+        "[a TO (b OR c)]",
+        "{a TO (b OR c)}",
+        "[a TO (b OR c) ]",
+        '"a\\" ("x" OR b) d"',
+        "<(a OR b)",
+        "> (a OR b)",
+    ],
+)
+def test_lists_where_a_word_would_read_differently_go_through_luqum(query: str) -> None:
+    assert via_groups(query) == via_luqum(query)
+
+
+FRAGMENTS = [
+    "(a OR b)", '(a OR "b c")', "(ro* OR dro*)", "( x )", "(a OR b OR NOT)", "rocket", "zone*",
+    "-", "+", "NOT", "AND", "OR", "NEAR/2", "NEAR", '"a b"~2', '"c d"', "~2", "^2", "title:",
+    "(", ")", "x", "*", "a(", ")b", "/r/", "/", '("a/" OR b)', "[a TO b]", "\\(", "TO", "a:b", '"',
+]  # fmt: skip
+fragment_queries = st.lists(
+    st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from([" ", " ", "", "  "])),
+    min_size=1,
+    max_size=7,
+).map(lambda parts: "".join(f + s for f, s in parts))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(query=st.one_of(fragment_queries, queries.map(render)))
+@example("(a OR b) NEAR/2 (c OR d)")
+@example("-(a OR b)")
+@example("a -(b OR c)")
+def test_the_group_shortcut_agrees_with_luqum(query: str) -> None:
+    assert via_groups(query) == via_luqum(query), query
