@@ -69,6 +69,10 @@ class Patterns:
         self._terms[id(term)] = (term, ids)
         return ids
 
+    def trigger(self, term: Term) -> int:
+        """The pattern id of the term's trigger word (see `rarest`)."""
+        return self.of(term)[rarest(term.words)]
+
     def automaton(self) -> ahocorasick_rs.AhoCorasick:
         texts = list(self.ids)
         # The DFA is the fastest scanner here (~2x the default NFA on news text); its memory
@@ -122,7 +126,7 @@ class Matcher:
         ]
         triggers: dict[int, list[int]] = {}
         for index, node in enumerate(nnf):
-            for pattern_id in trigger_set(node, patterns.id, patterns.costs.__getitem__) or ():
+            for pattern_id in trigger_set(node, patterns.trigger, patterns.costs.__getitem__) or ():
                 triggers.setdefault(pattern_id, []).append(index)
         frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
         return cls(queries, nnf, patterns, fields, (predicates, forms, clauses), frozen)
@@ -190,42 +194,41 @@ def _word_cost(word: Word) -> float:
     return (3.0 if word.prefix else 1.0) / len(word.text)
 
 
-def _rarest(words: tuple[Word, ...]) -> Word:
+def rarest(words: tuple[Word, ...]) -> int:
+    """The index of the word a term is triggered by: the longest, a whole word before a prefix."""
     if len(words) == 1:
-        return words[0]
-    return max(words, key=lambda w: (len(w.text), not w.prefix))
+        return 0
+    return max(range(len(words)), key=lambda i: (len(words[i].text), not words[i].prefix))
 
 
 def trigger_words(node: Node) -> frozenset[Word] | None:
     """Words one of which must be hit for `node` (in NNF) to be true; None: no such set."""
-    return trigger_set(node, _same, _word_cost)
-
-
-def _same(word: Word) -> Word:
-    return word
+    return trigger_set(node, lambda term: term.words[rarest(term.words)], _word_cost)
 
 
 def trigger_set(
-    node: Node, key: Callable[[Word], K], cost: Callable[[K], float]
+    node: Node, key: Callable[[Term], K], cost: Callable[[K], float]
 ) -> frozenset[K] | None:
-    """`trigger_words` with each word as `key(word)` (the matcher uses pattern ids); `cost`
-    ranks the keys as `_word_cost` ranks their words."""
+    """`trigger_words` with each term's trigger word as `key(term)` (the matcher uses pattern
+    ids); `cost` ranks the keys as `_word_cost` ranks their words."""
     if isinstance(node, Term):
-        return frozenset((key(_rarest(node.words)),))
+        return frozenset((key(node),))
     if isinstance(node, Not):
         return None
     if isinstance(node, Near):
-        options = [frozenset(key(_rarest(t.words)) for t in alts) for alts in node.operands]
+        options = [frozenset(map(key, alts)) for alts in node.operands]
         return min(options, key=lambda keys: _set_cost(keys, cost))
     children = [trigger_set(child, key, cost) for child in node.children]
     if isinstance(node, Or):
-        if any(c is None for c in children):
+        if None in children:
             return None
-        return frozenset().union(*(c for c in children if c is not None))
+        return frozenset().union(*children)  # type: ignore[arg-type]
     usable = [c for c in children if c is not None]
     return min(usable, key=lambda keys: _set_cost(keys, cost)) if usable else None
 
 
 def _set_cost(keys: frozenset[K], cost: Callable[[K], float]) -> float:
+    if len(keys) == 1:
+        return cost(next(iter(keys)))
     # Summed in a fixed order, so equal sets cost exactly the same whatever their keys.
     return sum(sorted(map(cost, keys)))
