@@ -37,6 +37,7 @@ _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _SENTENCE_ENDS = frozenset(".!?:;|\"“”'‘’—–(")
 _BINDING_GAP = re.compile(r",\s{1,2}")
+_FLAG_USE = re.compile(r"[\s-](?:flagged|registered)\b")
 _LANGUAGE_USE = re.compile(
     r"[\s-](?:speaking|speakers?|language|languages|dubbed|version|translation|subtitles|"
     r"subtitled|edition|translated)\b"
@@ -91,7 +92,10 @@ def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) 
         return True  # "the Guadalupe River" is not Guadalupe, Mexico
     if after.group(1) in gaz.place_suffixes:
         return False
-    return m.surface in gaz.given_names and not any(x.start == m.end + 1 for x in others)
+    if m.surface not in gaz.given_names:
+        return False
+    # "Hassan Ali Qassir": a first name before another first name, even one that is a place.
+    return after.group(1) in gaz.given_names or not any(x.start == m.end + 1 for x in others)
 
 
 def _name_precedes(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
@@ -116,16 +120,18 @@ def _name_precedes(m: Mention, text: str, gaz: Gazetteer, others: list[Mention])
 
 
 def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
-    """'English-speaking', 'French-language': a language, not a country."""
-    return [
-        m
-        for m in mentions
-        if not (
-            m.candidates[0].kind == DEMONYM
-            and text[m.end : m.end + 1] in (" ", "-")
-            and _LANGUAGE_USE.match(text, m.end)
-        )
-    ]
+    """'English-speaking', 'French-language': a language, not a country; 'Liberia-flagged',
+    'Panamanian-registered': a ship's flag, not where it is."""
+    return [m for m in mentions if not _language_or_flag(m, text)]
+
+
+def _language_or_flag(m: Mention, text: str) -> bool:
+    if text[m.end : m.end + 1] not in (" ", "-"):
+        return False
+    kind = m.candidates[0].kind
+    if kind == DEMONYM and _LANGUAGE_USE.match(text, m.end):
+        return True
+    return kind in (DEMONYM, COUNTRY) and _FLAG_USE.match(text, m.end) is not None
 
 
 def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]:
@@ -247,6 +253,8 @@ def choose(m: Mention, anchored: set[str]) -> Candidate | None:
         return None
     strong = [c for c in usable if not c.flags & WEAK]
     in_context = [c for c in usable if c.country in anchored]
+    if m.dateline and not tied and strong:
+        return best(strong)  # agencies file from big cities: "AMSTERDAM (Reuters)" is not NY
     if in_context:
         pick = best(in_context)
         rival = best(strong) if strong else pick
@@ -299,4 +307,17 @@ def resolve(mentions: Sequence[Mention]) -> list[Mention]:
             anchored = {c for c, n in by_country.items() if n != m.name}
             contexts[m.name] = anchored
         m.chosen = choose(m, anchored)
+    _follow_the_dateline(open_)
     return [m for m in mentions if m.chosen is not None]
+
+
+def _follow_the_dateline(mentions: Sequence[Mention]) -> None:
+    """The dateline's reading of a name holds for its other mentions: "AMSTERDAM (Reuters) -
+    … won the Amsterdam Marathon" is the Dutch city both times."""
+    filed = {m.name: m.chosen for m in mentions if m.dateline and m.chosen is not None}
+    if not filed:
+        return
+    for m in mentions:
+        reading = filed.get(m.name)
+        if reading is not None and not m.dateline and reading in m.candidates:
+            m.chosen = reading

@@ -41,6 +41,7 @@ from monitor.types import GeoTags, Place
 _ISO2 = re.compile(r"[A-Za-z]{2}")
 _NOTHING = GeoTags()
 _START = itemgetter(1)  # of an automaton match (index, start, end)
+_FLAGGED = "flagged"  # "Liberia-flagged": checked for only when the text has the word
 
 
 class Tagger:
@@ -143,9 +144,9 @@ class Tagger:
         first = bisect_left(matches, split, key=_START)
         heads, head_flags = self._mentions(raw, norm, matches[:first], "title", 0, people)
         body, body_flags = self._mentions(raw, norm, matches[first:], "text", split, people)
-        if head_flags & KEY_SOME_DEMONYM:
+        if head_flags & KEY_SOME_DEMONYM or (heads and _FLAGGED in title):
             heads, head_flags = self._drop_language_uses(heads, title)
-        if body_flags & KEY_SOME_DEMONYM:
+        if body_flags & KEY_SOME_DEMONYM or (body and _FLAGGED in text):
             body, body_flags = self._drop_language_uses(body, text)
         return heads, head_flags, body, body_flags
 
