@@ -63,23 +63,23 @@ class StoryModel:
     band_rows: int = 2
     bands: int = 6
     term_key_limit: int = 4
-    name_key_limit: int = 3
-    weak_key_limit: int = 2
-    country_key_countries: int = 2
-    country_key_terms: int = 4
+    name_key_limit: int = 5
+    weak_key_limit: int = 4
+    country_key_countries: int = 3
+    country_key_terms: int = 6
     confirm_weak: bool = True
     use_places: bool = True
     use_countries: bool = True
-    ramp_grace_h: float = 6.0
+    ramp_grace_h: float = 12.0
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
     shared_overlap: float = 0.08
-    one_shared_overlap: float = 0.15
     overlap_threshold: float = 0.15
     conflict_overlap: float = 0.3
     place_conflict_overlap: float = 2.0  # above any overlap: different places, different events
     overlap_per_day: float = 0.5
     longer_lead_ratio: float = 1.5
+    min_shared_terms: int = 2
 
 
 DEFAULT_MODEL = StoryModel()
@@ -276,7 +276,7 @@ def _judge(
         reason = "near-duplicate"
     elif overlap >= _overlap_bar(fp, cand, model) + model.overlap_per_day * max(
         0.0, quiet_days - model.ramp_grace_h / 24
-    ):
+    ) and _shares_enough(fp, cand, model):
         reason = "same-event"
     else:
         return None
@@ -291,20 +291,24 @@ def _judge(
 
 def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> float:
     """How much content the two must share to be one event (before the time ramp): little
-    when they share specific names or places (less for two than for one), nothing will do when
-    they name different cities or different provinces (kidnappings in Kebbi and in Kogi), and
-    more when both name something and nothing in common ("Bank of England cuts rates" / "Fed
-    lowers rate")."""
-    shared = _shared_specific(fp, cand, model)
-    if len(shared) > 1:
+    when they share a specific name or place, nothing will do when they name different cities
+    or different provinces (kidnappings in Kebbi and in Kogi), and more when both name
+    something and nothing in common ("Bank of England cuts rates" / "Fed lowers rate")."""
+    if _shared_specific(fp, cand, model):
         return model.shared_overlap
-    if shared:
-        return model.one_shared_overlap
     if _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions):
         return model.place_conflict_overlap
     if fp.specific_names and cand.specific_names:
         return model.conflict_overlap
     return model.overlap_threshold
+
+
+def _shares_enough(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> bool:
+    """At least `min_shared_terms` content terms in common with one of the story's items, not
+    counting the cities and provinces both name: on short texts a high overlap coefficient can
+    rest on two words ("Baghdad", "attack")."""
+    where = fp.places | fp.regions | cand.places | cand.regions
+    return any(len((fp.terms & m.terms) - where) >= model.min_shared_terms for m in cand.members)
 
 
 def _apart(ours: frozenset[str], theirs: frozenset[str]) -> bool:

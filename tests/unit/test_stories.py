@@ -539,7 +539,7 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
 
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
     rows.sort(key=lambda r: (r["published"], r["id"]))
-    assert len(rows) >= 250 and len({r["group"] for r in rows}) >= 60
+    assert len(rows) >= 700 and len({r["group"] for r in rows}) >= 300
     tagger = load_tagger()
     tags = [tagger.tag(r["summary"], r["title"]) for r in rows]
     results = run(
@@ -554,15 +554,21 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
     )  # fmt: skip
     stories = {r["id"]: a.story_id or 0 for r, a in zip(rows, results, strict=True)}
     splits = {split: [r for r in rows if split in ("all", r.get("split", "dev"))]
-              for split in ("dev", "holdout", "all")}  # fmt: skip
+              for split in (*FLOORS, "all")}  # fmt: skip
     return {split: pairwise_quality(part, stories) for split, part in splits.items()}
 
 
-# Measured (bench/stories.md): labels — dev 1.000/0.950, holdout 1.000/1.000, all 1.000/0.956;
-# tagger — dev 1.000/0.945, holdout 1.000/1.000, all 1.000/0.951. Floors leave a small margin.
-@pytest.mark.parametrize("geo", [False, True], ids=["label-primary", "tagger"])
-def test_the_labelled_set_keeps_precision_and_recall_above_their_floors(geo: bool) -> None:
-    quality = labelled_quality(geo)
+# Recall floors per split, a little under what is measured (bench/stories.md): "dev" and
+# "holdout" were written with the first model, "b" and "c" later by other hands and are harder
+# (more rewording, other languages); precision must stay ≥ 0.95 everywhere.
+FLOORS = {"dev": 0.95, "holdout": 0.95, "b": 0.78, "c": 0.57}
+
+
+@pytest.mark.parametrize("tagger_primary", [True, False], ids=["tagger", "label-primary"])
+def test_the_labelled_set_keeps_precision_and_recall_above_their_floors(
+    tagger_primary: bool,
+) -> None:
+    quality = labelled_quality(tagger_primary)
     for split, (precision, recall) in quality.items():
-        assert precision >= 0.97, split
-        assert recall >= (0.93 if split == "all" else 0.92), split
+        assert precision >= 0.95, split
+        assert recall >= FLOORS.get(split, 0.8), split
