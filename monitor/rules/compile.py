@@ -160,6 +160,10 @@ class Matcher:
                 found.append(index)
         return found
 
+    def word_form(self, index: int) -> WordForm | None:
+        """How query `index` is decided when it is made of default-field words only."""
+        return self._forms[index]
+
     def field_index(self, name: str) -> int:
         return self.fields.index(name)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from monitor.rules.ast import And, Near, Node, Not, Term, fields_of
+from monitor.rules.ast import And, Near, Node, Not, Or, Term, fields_of
 from monitor.rules.compile import Matcher
 from monitor.rules.positions import Span, near_choices, term_spans
-from monitor.rules.scan import Scan
+from monitor.rules.predicates import WordForm
+from monitor.rules.scan import FIELD_BITS, Scan
 from monitor.types import TermHit
 
 if TYPE_CHECKING:
@@ -33,19 +34,62 @@ def explain(matcher: Matcher, index: int, scan: Scan) -> Explanation:
     """The terms (labels as written, folded) and hits for query `index` on a scanned item."""
     plan = matcher.explain_plans.get(index)
     if plan is None:
-        plan = matcher.explain_plans[index] = _Planner(matcher).plan(matcher.nnf[index])
-    assert isinstance(plan, _Plan)
-    found = plan.found(scan) or []
+        plan = matcher.explain_plans[index] = _Planner(matcher).rule(index)
+    return cast(_WordsPlan | _Plan, plan).explain(scan, matcher.fields)
+
+
+def _explanation(found: _Found, scan: Scan, fields: tuple[str, ...]) -> Explanation:
     terms = tuple(dict.fromkeys(label for label, _, _, _ in found))
     hits = {(f, *scan.original_span(f, start, end), label): None for label, f, start, end in found}
-    fields = matcher.fields
     return terms, tuple(TermHit(label, fields[f], s, e) for f, s, e, label in sorted(hits))
+
+
+class _WordsPlan:
+    """A rule with a word form (words in the default fields: one, an OR of them, or an AND of
+    them and NOT words): its terms are its positive words that were hit, each at every
+    occurrence. The same explanation as the general plan's, without walking the query."""
+
+    def __init__(self, form: WordForm, words: list[tuple[int, str, int]]) -> None:
+        self.any_of, self.all_of, self.none_of = form
+        # (pattern id, label, length of a whole word or 0 for a prefix), in query order.
+        self.words = words
+
+    def explain(self, scan: Scan, fields: tuple[str, ...]) -> Explanation:
+        present = scan.default_ids
+        if self.any_of:
+            if self.all_of.isdisjoint(present):
+                return (), ()
+        elif not self.all_of <= present or not self.none_of.isdisjoint(present):
+            return (), ()
+        hits = scan.hits
+        span = scan.original_span
+        labels: list[str] = []
+        found: list[tuple[int, int, int, str]] = []
+        for pattern_id, label, length in self.words:
+            if pattern_id not in present:
+                continue
+            labels.append(label)
+            for f in (0, 1):
+                starts = hits.get(pattern_id << FIELD_BITS | f)
+                if starts:
+                    for start in starts:
+                        end = start + length if length else scan.word_end(start)
+                        found.append((f, *span(f, start, end), label))
+        if len(labels) > 1:
+            # Several words: order the hits as the general plan does, without duplicates.
+            labels = list(dict.fromkeys(labels))
+            found = sorted(set(found))
+        # One word: its hits are already in field and text order, each once.
+        return tuple(labels), tuple([TermHit(label, fields[f], s, e) for f, s, e, label in found])
 
 
 class _Plan(ABC):
     @abstractmethod
     def found(self, scan: Scan) -> _Found | None:
         """The hits that make this node true, or None when it is false."""
+
+    def explain(self, scan: Scan, fields: tuple[str, ...]) -> Explanation:
+        return _explanation(self.found(scan) or [], scan, fields)
 
 
 class _TermPlan(_Plan):
@@ -123,6 +167,23 @@ class _Planner:
 
     def __init__(self, matcher: Matcher) -> None:
         self.matcher = matcher
+
+    def rule(self, index: int) -> _WordsPlan | _Plan:
+        node = self.matcher.nnf[index]
+        form = self.matcher.word_form(index)
+        if form is None:
+            return self.plan(node)
+        terms = node.children if isinstance(node, And | Or) else (node,)
+        words = [
+            (
+                self.matcher.patterns.of(t)[0],
+                t.label,
+                0 if t.words[0].prefix else len(t.words[0].text),
+            )
+            for t in terms
+            if isinstance(t, Term)
+        ]
+        return _WordsPlan(form, words)
 
     def plan(self, node: Node) -> _Plan:
         if isinstance(node, Not):

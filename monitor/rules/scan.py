@@ -115,9 +115,11 @@ class Scan:
 
     def original_span(self, field_index: int, start: int, end: int) -> tuple[int, int]:
         """A folded [start, end) span as a span of the original text of the field."""
-        original_start, original_end = self._folded.span(start, end)
         base = self._field_starts[field_index]
-        return original_start - base, original_end - base
+        offsets = self._folded.offsets
+        if offsets is None:
+            return start - base, end - base
+        return offsets[start] - base, offsets[end] - base
 
 
 def _field_starts(values: Sequence[str]) -> list[int]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleError
 from monitor.rules import Matcher, explain, parse_query
+from monitor.rules.explain import _Planner
 from monitor.rules.text import fold
 
 QUERY_WORDS = ["rocket", "embassy", "green", "zone", "zurich", "strasse", "drone", "x"]
@@ -211,3 +212,27 @@ def test_every_hit_is_a_span_of_whole_words_in_the_original(
         assert fold(text[hit.start : hit.end]).text.strip()
         assert hit.start == 0 or not text[hit.start - 1].isalnum()
         assert hit.end == len(text) or not text[hit.end].isalnum()
+
+
+word_queries = st.recursive(
+    st.tuples(st.just("word"), words, st.just(None)),
+    lambda children: st.one_of(
+        st.tuples(st.just("and"), children, children, st.sampled_from([" AND ", " "])),
+        st.tuples(st.just("or"), children, children),
+        st.tuples(st.just("not"), children, st.booleans()),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(query=word_queries, title=texts, summary=texts)
+def test_word_rules_are_explained_as_the_general_plan_explains_them(
+    query: Q, title: str, summary: str
+) -> None:
+    if reference(query, EMPTY):
+        return
+    matcher = Matcher.build([parse_query(render(query))])
+    scan = matcher.scan({"title": title, "summary": summary})
+    general = _Planner(matcher).plan(matcher.nnf[0]).explain(scan, matcher.fields)
+    assert explain(matcher, 0, scan) == general
