@@ -146,6 +146,7 @@ VARIANTS: dict[str, StoryModel] = {
     "pairs of 3 key terms (3 keys)": replace(DEFAULT_MODEL, term_key_limit=3),
     "no name keys": replace(DEFAULT_MODEL, name_key_limit=0),
     "no country keys": replace(DEFAULT_MODEL, country_key_countries=0),
+    "shared numbers do not count": replace(DEFAULT_MODEL, shared_number_digits=99),
     "fewer keys (3 names, 2 weak, 2 × 4 country)": replace(
         DEFAULT_MODEL, name_key_limit=3, weak_key_limit=2, country_key_countries=2,
         country_key_terms=4,

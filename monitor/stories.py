@@ -65,6 +65,7 @@ class StoryModel:
     term_key_limit: int = 4
     name_key_limit: int = 5
     weak_key_limit: int = 4
+    initials_key_limit: int = 3
     country_key_countries: int = 3
     country_key_terms: int = 6
     confirm_weak: bool = True
@@ -80,6 +81,7 @@ class StoryModel:
     overlap_per_day: float = 0.5
     longer_lead_ratio: float = 1.5
     min_shared_terms: int = 2
+    shared_number_digits: int = 2
 
 
 DEFAULT_MODEL = StoryModel()
@@ -104,6 +106,7 @@ class Fingerprint:
     countries: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
     regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
+    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class StoryCandidate:
     countries: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
     regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
+    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ def fingerprint(
             strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
             weak=tuple(n for n in found.weak if n not in located.names),
             in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
+            initials=found.initials,
         )
     key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
     specific = [n for n in found.strong if not is_generic_name(n)]
@@ -201,6 +206,7 @@ def fingerprint(
         + mh.term_keys(key_terms, model.term_key_limit)
         + mh.name_keys(specific[: model.name_key_limit])
         + mh.name_keys(weak[: model.weak_key_limit])
+        + mh.name_keys(found.initials[: model.initials_key_limit])
         + mh.country_keys(
             _key_countries(geo, model.country_key_countries),
             [t for t in dict.fromkeys(title_toks) if not t.isdigit()][: model.country_key_terms],
@@ -222,6 +228,7 @@ def fingerprint(
         countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
         places=frozenset(located.cities),
         regions=frozenset(located.regions),
+        initials=frozenset(found.initials),
     )
 
 
@@ -294,10 +301,10 @@ def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> fl
     when they share a specific name or place, nothing will do when they name different cities
     or different provinces (kidnappings in Kebbi and in Kogi), and more when both name
     something and nothing in common ("Bank of England cuts rates" / "Fed lowers rate")."""
-    if _shared_specific(fp, cand, model):
-        return model.shared_overlap
     if _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions):
         return model.place_conflict_overlap
+    if _shared_specific(fp, cand, model):
+        return model.shared_overlap
     if fp.specific_names and cand.specific_names:
         return model.conflict_overlap
     return model.overlap_threshold
@@ -318,10 +325,14 @@ def _apart(ours: frozenset[str], theirs: frozenset[str]) -> bool:
 
 
 def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> frozenset[str]:
-    """Specific names both sides use. A weak name on one side (capitalised only by its place at
-    a sentence start or in a Title-Case headline) counts when the other side writes it as a
-    name: "Boeing machinists vote…" and "…strike by 33,000 Boeing workers"."""
+    """Specific names both sides use, and the facts they share. A weak name on one side
+    (capitalised only by its place at a sentence start or in a Title-Case headline) counts when
+    the other side writes it as a name: "Boeing machinists vote…" and "…strike by 33,000 Boeing
+    workers"; an acronym meets its name's initials ("RBI", "Reserve Bank of India")."""
     shared = fp.specific_names & cand.specific_names
+    shared |= (fp.initials & cand.specific_names) | (fp.specific_names & cand.initials)
+    # A number of two digits or more in both ("185 prisoners", "42,000 jobs") is a fact shared.
+    shared |= {n for n in fp.numbers & cand.numbers if len(n) >= model.shared_number_digits}
     if model.confirm_weak:
         shared |= (fp.weak_names & cand.specific_names) | (fp.specific_names & cand.weak_names)
     return shared
@@ -359,6 +370,7 @@ def new_candidate(
         countries=fp.countries,
         places=fp.places,
         regions=fp.regions,
+        initials=fp.initials,
     )
 
 
@@ -385,6 +397,7 @@ def merge(
         countries=cand.countries | fp.countries,
         places=cand.places | fp.places,
         regions=cand.regions | fp.regions,
+        initials=cand.initials | fp.initials,
     )
 
 

@@ -42,6 +42,8 @@ _CAPS_DATELINE = re.compile(
 _AGENCY_TAIL = re.compile(r"\s*[-\u2013\u2014|]\s*(?:Reuters|AFP|AP|Al Jazeera|BBC News|dpa)\s*$")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[\W_]+")
+_SCALED = re.compile(r"(\d+)(k|m|mn|b|bn)")
+_ZEROS = {"k": "000", "m": "000000", "mn": "000000", "b": "000000000", "bn": "000000000"}
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _SPACE_RUN = re.compile(r"\S+")
 _WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|[^\W_]+(?:['\u2019][^\W_]+)?")
@@ -133,6 +135,8 @@ def word_tokens(word: str) -> tuple[str, ...]:
     out: list[str] = []
     for part in fold(word).split():
         part = NUMBER_WORDS.get(part, part)
+        if part[:1].isdigit() and (scaled := _SCALED.fullmatch(part)) is not None:
+            part = scaled.group(1) + _ZEROS[scaled.group(2)]  # "150k" → "150000"
         if part in STOP_WORDS or (len(part) < 2 and not part.isdigit()):
             continue
         out.append(part if part.isdigit() else concept(stem(part)))
@@ -182,6 +186,7 @@ class Names:
     strong: tuple[str, ...]
     weak: tuple[str, ...]
     in_title: tuple[str, ...]
+    initials: tuple[str, ...] = ()  # of multi-word names, to meet acronyms ("rbi")
 
 
 def names(title: Words, lead: Words) -> Names:
@@ -205,7 +210,40 @@ def names(title: Words, lead: Words) -> Names:
                 _add_name(word, strong)
             if headline:
                 _add_name(word, in_title)
-    return Names(tuple(strong), tuple(n for n in weak if n not in strong), tuple(in_title))
+    initials: list[str] = []
+    for text in (title, lead):
+        for letters in _initialisms(text):
+            _append(initials, letters)
+    return Names(
+        tuple(strong), tuple(n for n in weak if n not in strong), tuple(in_title), tuple(initials)
+    )
+
+
+_CONNECTORS = frozenset({"of", "for", "and", "the", "de", "du", "des", "la", "le", "del"})
+
+
+def _initialisms(text: Words) -> list[str]:
+    """The initials of runs of 2–6 capitalised words ("Reserve Bank of India" → "rbi",
+    "UK Maritime Trade Operations" → "ukmto"), so that a name meets its acronym."""
+    found: list[str] = []
+    run: list[str] = []
+    end = -1
+    for word, start in (*text.words, ("", 1 << 30)):
+        joined = start <= end + 1 or text.text[end:start].strip() == ""
+        if word[:1].isupper() and joined:
+            run.append(word)
+        elif word.casefold() in _CONNECTORS and run and joined:
+            pass
+        else:
+            # Every tail of the run: its first word may only be capitalised by its position
+            # ("The", "Paramilitary Rapid Support Forces").
+            for first in range(max(0, len(run) - 6), len(run) - 1):
+                letters = "".join(w if w.isupper() else w[0] for w in run[first:]).casefold()
+                if len(letters) >= 3 and letters not in found:
+                    found.append(letters)
+            run = [word] if word[:1].isupper() else []
+        end = start + len(word)
+    return found
 
 
 def span_of(raw: str, clean: str, max_words: int | None = None) -> tuple[int, int]:

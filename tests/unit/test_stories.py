@@ -297,6 +297,25 @@ def test_one_fact_in_different_words_and_languages_is_one_term() -> None:
     assert fingerprint("BTC tops $150K", "").terms & fingerprint("Bitcoin tops $150K", "").terms
 
 
+def test_an_acronym_meets_the_initials_of_its_name() -> None:
+    full = (
+        "India's central bank holds rates steady",
+        "The Reserve Bank of India left its key repo rate unchanged, as expected.",
+    )
+    short = (
+        "RBI keeps repo rate unchanged, retains neutral stance",
+        "The monetary policy committee voted to keep the key rate where it is.",
+    )
+    assert "rbi" in fingerprint(*full).initials
+    assert "rbi" in fingerprint(*short).specific_names
+    results = run([(*full, T0, "IN"), (*short, T0 + timedelta(hours=1), "IN")])
+    assert results[1].story_id == results[0].story_id
+
+
+def test_scaled_numbers_are_written_out() -> None:
+    assert fingerprint("BTC tops $150K", "").numbers == fingerprint("Bitcoin tops $150,000", "").numbers
+
+
 def test_spellings_of_one_city_meet() -> None:
     kiev = fingerprint("Drones hit Kiev overnight", "", geo=tag("Drones hit Kiev overnight", ""))
     kyiv = fingerprint("Drones hit Kyiv overnight", "", geo=tag("Drones hit Kyiv overnight", ""))
