@@ -90,14 +90,16 @@ class Matcher:
         patterns: Patterns,
         fields: tuple[str, ...],
         evaluators: tuple[list[Predicate], list[WordForm | None], list[Clauses]],
-        triggers: dict[int, tuple[int, ...]],
+        triggers: tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]],
     ) -> None:
         self.queries = tuple(queries)
         self.nnf = tuple(nnf)
         self.patterns = patterns
         self.fields = fields
         self._predicates, self._forms, self._clauses = evaluators
-        self._triggers = triggers
+        # Rules to evaluate when a pattern is hit anywhere, and rules true when a pattern is
+        # hit in the default fields (words and OR-lists of words).
+        self._triggers, self._direct = triggers
         self._automaton = patterns.automaton() if patterns.ids else None
         # Filled lazily by explain.py, one entry per query the first time it is explained;
         # concurrent fills compute the same value, so no lock is needed.
@@ -125,10 +127,17 @@ class Matcher:
             () if form else compiler.clauses(node) for node, form in zip(nnf, forms, strict=True)
         ]
         triggers: dict[int, list[int]] = {}
-        for index, node in enumerate(nnf):
+        direct: dict[int, list[int]] = {}
+        for index, (node, form) in enumerate(zip(nnf, forms, strict=True)):
+            # A word or an OR of words is true exactly when one of its words, which are also
+            # its triggers, is hit in the default fields: no evaluation needed.
+            table = direct if form and form[0] else triggers
             for pattern_id in trigger_set(node, patterns.trigger, patterns.costs.__getitem__) or ():
-                triggers.setdefault(pattern_id, []).append(index)
-        frozen = {pid: tuple(rules) for pid, rules in triggers.items()}
+                table.setdefault(pattern_id, []).append(index)
+        frozen = (
+            {pid: tuple(rules) for pid, rules in triggers.items()},
+            {pid: tuple(rules) for pid, rules in direct.items()},
+        )
         return cls(queries, nnf, patterns, fields, (predicates, forms, clauses), frozen)
 
     def scan(self, texts: Mapping[str, str]) -> Scan:
@@ -140,11 +149,11 @@ class Matcher:
     def matching(self, scan: Scan) -> list[int]:
         """Indices of the queries true for the scanned item, in query order."""
         hit = scan.pattern_ids
+        present = scan.default_ids
+        found = set().union(*filter(None, map(self._direct.get, present)))
         candidates = set().union(*filter(None, map(self._triggers.get, hit)))
         predicates, forms, clauses = self._predicates, self._forms, self._clauses
-        present = scan.default_ids
-        found = []
-        for index in sorted(candidates):
+        for index in candidates:
             form = forms[index]
             if form is None:
                 for clause in clauses[index]:
@@ -152,13 +161,10 @@ class Matcher:
                         break
                 else:
                     if predicates[index](scan):
-                        found.append(index)
-            elif form[0]:
-                if not form[1].isdisjoint(present):
-                    found.append(index)
+                        found.add(index)
             elif form[1] <= present and form[2].isdisjoint(present):
-                found.append(index)
-        return found
+                found.add(index)
+        return sorted(found)
 
     def word_form(self, index: int) -> WordForm | None:
         """How query `index` is decided when it is made of default-field words only."""
