@@ -158,7 +158,7 @@ VARIANTS: dict[str, StoryModel] = {
 }
 
 
-SPLITS = ("dev", "holdout", "b", "c")
+SPLITS = ("dev", "holdout", "b", "c", "d")
 
 
 def quality_table() -> list[str]:

@@ -31,6 +31,7 @@ from typing import Protocol
 from monitor import stories_minhash as mh
 from monitor.stories_index import MemoryStoryIndex
 from monitor.stories_text import (
+    HUB_NAMES,
     Names,
     PlaceNames,
     Words,
@@ -75,7 +76,8 @@ class StoryModel:
     dup_threshold: float = 0.4
     dup_per_day: float = 0.1
     shared_overlap: float = 0.08
-    overlap_threshold: float = 0.15
+    shared_place_overlap: float = 0.25
+    overlap_threshold: float = 0.2
     conflict_overlap: float = 0.3
     place_conflict_overlap: float = 2.0  # above any overlap: different places, different events
     overlap_per_day: float = 0.5
@@ -107,6 +109,7 @@ class Fingerprint:
     places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
     regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
     initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
+    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class StoryCandidate:
     places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
     regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
     initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
+    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,7 @@ def fingerprint(
         places=frozenset(located.cities),
         regions=frozenset(located.regions),
         initials=frozenset(found.initials),
+        place_names=frozenset(located.names),
     )
 
 
@@ -303,8 +308,12 @@ def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> fl
     something and nothing in common ("Bank of England cuts rates" / "Fed lowers rate")."""
     if _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions):
         return model.place_conflict_overlap
-    if _shared_specific(fp, cand, model):
+    shared = _shared_specific(fp, cand, model)
+    if shared - fp.place_names - cand.place_names - HUB_NAMES:
         return model.shared_overlap
+    if shared:
+        # Only places or everyday actors in common: Gaza, Baghdad or Hamas see many events a day.
+        return model.shared_place_overlap
     if fp.specific_names and cand.specific_names:
         return model.conflict_overlap
     return model.overlap_threshold
@@ -371,6 +380,7 @@ def new_candidate(
         places=fp.places,
         regions=fp.regions,
         initials=fp.initials,
+        place_names=fp.place_names,
     )
 
 
@@ -398,6 +408,7 @@ def merge(
         places=cand.places | fp.places,
         regions=cand.regions | fp.regions,
         initials=cand.initials | fp.initials,
+        place_names=cand.place_names | fp.place_names,
     )
 
 

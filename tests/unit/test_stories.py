@@ -313,7 +313,8 @@ def test_an_acronym_meets_the_initials_of_its_name() -> None:
 
 
 def test_scaled_numbers_are_written_out() -> None:
-    assert fingerprint("BTC tops $150K", "").numbers == fingerprint("Bitcoin tops $150,000", "").numbers
+    scaled = fingerprint("BTC tops $150K", "")
+    assert scaled.numbers == fingerprint("Bitcoin tops $150,000", "").numbers
 
 
 def test_spellings_of_one_city_meet() -> None:
@@ -558,7 +559,7 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
 
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
     rows.sort(key=lambda r: (r["published"], r["id"]))
-    assert len(rows) >= 700 and len({r["group"] for r in rows}) >= 300
+    assert len(rows) >= 900 and len({r["group"] for r in rows}) >= 400
     tagger = load_tagger()
     tags = [tagger.tag(r["summary"], r["title"]) for r in rows]
     results = run(
@@ -573,14 +574,15 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
     )  # fmt: skip
     stories = {r["id"]: a.story_id or 0 for r, a in zip(rows, results, strict=True)}
     splits = {split: [r for r in rows if split in ("all", r.get("split", "dev"))]
-              for split in (*FLOORS, "all")}  # fmt: skip
+              for split in FLOORS}  # fmt: skip
     return {split: pairwise_quality(part, stories) for split, part in splits.items()}
 
 
 # Recall floors per split, a little under what is measured (bench/stories.md): "dev" and
-# "holdout" were written with the first model, "b" and "c" later by other hands and are harder
-# (more rewording, other languages); precision must stay ≥ 0.95 everywhere.
-FLOORS = {"dev": 0.95, "holdout": 0.95, "b": 0.78, "c": 0.57}
+# "holdout" were written with the first model; "b", "c" and "d" later by other hands, with more
+# rewording and other languages ("d" was scored once before any of its items were looked at).
+# Precision must stay ≥ 0.95 everywhere.
+FLOORS = {"dev": 0.97, "holdout": 0.95, "b": 0.67, "c": 0.5, "d": 0.37, "all": 0.7}
 
 
 @pytest.mark.parametrize("tagger_primary", [True, False], ids=["tagger", "label-primary"])
@@ -590,4 +592,4 @@ def test_the_labelled_set_keeps_precision_and_recall_above_their_floors(
     quality = labelled_quality(tagger_primary)
     for split, (precision, recall) in quality.items():
         assert precision >= 0.95, split
-        assert recall >= FLOORS.get(split, 0.8), split
+        assert recall >= FLOORS[split], split
