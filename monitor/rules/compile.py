@@ -123,16 +123,17 @@ class Matcher:
             _decided_by_form if form else compiler.predicate(node)
             for node, form in zip(nnf, forms, strict=True)
         ]
-        clauses = [
-            () if form else compiler.clauses(node) for node, form in zip(nnf, forms, strict=True)
-        ]
+        clauses: list[Clauses] = []
         triggers: dict[int, list[int]] = {}
         direct: dict[int, list[int]] = {}
+        cost = patterns.costs.__getitem__
         for index, (node, form) in enumerate(zip(nnf, forms, strict=True)):
+            trigger = trigger_set(node, patterns.trigger, cost) or frozenset()
+            clauses.append(() if form else _selective(compiler.clauses(node), trigger, cost))
             # A word or an OR of words is true exactly when one of its words, which are also
             # its triggers, is hit in the default fields: no evaluation needed.
             table = direct if form and form[0] else triggers
-            for pattern_id in trigger_set(node, patterns.trigger, patterns.costs.__getitem__) or ():
+            for pattern_id in trigger:
                 table.setdefault(pattern_id, []).append(index)
         frozen = (
             {pid: tuple(rules) for pid, rules in triggers.items()},
@@ -172,6 +173,13 @@ class Matcher:
 
     def field_index(self, name: str) -> int:
         return self.fields.index(name)
+
+
+def _selective(clauses: Clauses, trigger: frozenset[int], cost: Callable[[int], float]) -> Clauses:
+    """The clauses worth testing once the rule is triggered, the likeliest to fail first: a
+    clause holding every trigger word is then already met."""
+    kept = [clause for clause in clauses if not trigger <= clause]
+    return tuple(sorted(kept, key=lambda clause: _set_cost(clause, cost)))
 
 
 @contextlib.contextmanager
