@@ -263,69 +263,33 @@ class _Converter:
         raise self.error("NEAR operands must be words, phrases or OR-groups of them", pos)
 
     def word(self, item: Any, field: str | None) -> Node:
-        text, pos = item.value, item.pos
+        pos = item.pos
         if self.groups and pos in self.groups:
             return self.simple(pos, self.groups[pos])
-        if _NEAR.fullmatch(text):
-            raise self.error(f"{text} needs a word on each side", pos)
-        if text == "*":
-            raise self.error("a bare * would match everything", pos)
-        if text.startswith("*"):
-            raise self.error("leading wildcards are not supported", pos)
-        core, prefix = self.wildcard(text, pos)
-        return self.term(core, prefix, self.query[pos : pos + item.size], field, pos)
+        try:
+            words, label = _word(item.value)
+        except _Problem as e:
+            raise self.error(e.message, pos + e.offset) from None
+        return Term(words, label, field, pos)
 
-    def wildcard(self, text: str, pos: int) -> tuple[str, bool]:
-        """Unescape `text`; return it without a trailing unescaped `*`, and whether it had one."""
-        if "\\" not in text and "?" not in text and "*" not in text[:-1]:
-            return (text[:-1], True) if text.endswith("*") else (text, False)
-        out: list[str] = []
-        escaped = prefix = False
-        for index, char in enumerate(text):
-            if escaped or char != "\\":
-                prefix = not escaped and char == "*"
-                if char == "?" and not escaped:
-                    raise self.error("? wildcards are not supported; use a prefix*", pos + index)
-                if prefix and index != len(text) - 1:
-                    raise self.error("* is only allowed at the end of a word", pos + index)
-                out.append(char)
-            escaped = not escaped and char == "\\"
-        core = "".join(out)
-        return (core[:-1], True) if prefix else (core, False)
-
-    def term(self, core: str, prefix: bool, written: str, field: str | None, pos: int) -> Term:
-        words = fold_words(core)
-        if not words:
-            raise self.error(f"{written} has no letters or digits", pos)
-        if prefix and len(words[-1]) < MIN_PREFIX:
-            raise self.error(f"prefix {written} is shorter than {MIN_PREFIX} characters", pos)
-        return _term(words, prefix, fold_label(written), field, pos)
-
-    def phrase_words(self, item: Any) -> list[tuple[Word, int]]:
+    def phrase_words(self, item: Any) -> tuple[tuple[Word, int], ...]:
         """The words of a quoted phrase with the query position of each (a trailing * makes
         a prefix)."""
         inner_start = item.pos + 1
-        inner = self.query[inner_start : item.pos + item.size - 1]
-        found: list[tuple[Word, int]] = []
-        for m in _CHUNK.finditer(inner):
-            chunk, pos = m.group(), inner_start + m.start()
-            if chunk.startswith("*"):
-                raise self.error("leading wildcards are not supported", pos)
-            core, prefix = self.wildcard(chunk, pos)
-            words = fold_words(core)
-            if not words:
-                continue
-            if prefix and len(words[-1]) < MIN_PREFIX:
-                raise self.error(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", pos)
-            found.extend((word, pos) for word in _words(words, prefix))
-        if not found:
-            raise self.error("empty phrase", item.pos)
-        return found
+        try:
+            found = _phrase(self.query[inner_start : item.pos + item.size - 1])
+        except _Problem as e:
+            raise self.error(e.message, inner_start + e.offset) from None
+        return tuple((word, inner_start + offset) for word, offset in found)
 
     def phrase(self, item: Any, field: str | None) -> Term:
-        words = tuple(word for word, _ in self.phrase_words(item))
+        inner_start = item.pos + 1
+        try:
+            found = _phrase(self.query[inner_start : item.pos + item.size - 1])
+        except _Problem as e:
+            raise self.error(e.message, inner_start + e.offset) from None
         label = fold_label(self.query[item.pos : item.pos + item.size])
-        return Term(words, label, field, item.pos)
+        return Term(tuple(word for word, _ in found), label, field, item.pos)
 
     def proximity(self, item: Any, field: str | None) -> Node:
         written = self.query[item.pos : item.pos + item.size]
@@ -373,8 +337,73 @@ class _Chain:
         self.pos = pos
 
 
-def _term(words: tuple[str, ...], prefix: bool, label: str, field: str | None, pos: int) -> Term:
-    return Term(_words(words, prefix), label, field, pos)
+class _Problem(Exception):
+    """A bad word or phrase: the message, and where in the word or phrase the problem is."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
+# A word or a phrase means the same wherever it is written: rules share most of theirs.
+@functools.lru_cache(maxsize=65536)
+def _word(text: str) -> tuple[tuple[Word, ...], str]:
+    """An unquoted query word (as luqum lexed it): its Words and its label."""
+    if _NEAR.fullmatch(text):
+        raise _Problem(f"{text} needs a word on each side", 0)
+    if text == "*":
+        raise _Problem("a bare * would match everything", 0)
+    if text.startswith("*"):
+        raise _Problem("leading wildcards are not supported", 0)
+    core, prefix = _wildcard(text)
+    words = fold_words(core)
+    if not words:
+        raise _Problem(f"{text} has no letters or digits", 0)
+    if prefix and len(words[-1]) < MIN_PREFIX:
+        raise _Problem(f"prefix {text} is shorter than {MIN_PREFIX} characters", 0)
+    return _words(words, prefix), fold_label(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _phrase(inner: str) -> tuple[tuple[Word, int], ...]:
+    """The words of a phrase's text (between the quotes), each with its offset in it."""
+    found: list[tuple[Word, int]] = []
+    for m in _CHUNK.finditer(inner):
+        chunk, offset = m.group(), m.start()
+        if chunk.startswith("*"):
+            raise _Problem("leading wildcards are not supported", offset)
+        try:
+            core, prefix = _wildcard(chunk)
+        except _Problem as e:
+            raise _Problem(e.message, offset + e.offset) from None
+        words = fold_words(core)
+        if not words:
+            continue
+        if prefix and len(words[-1]) < MIN_PREFIX:
+            raise _Problem(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", offset)
+        found.extend((word, offset) for word in _words(words, prefix))
+    if not found:
+        raise _Problem("empty phrase", -1)
+    return tuple(found)
+
+
+def _wildcard(text: str) -> tuple[str, bool]:
+    """Unescape `text`; return it without a trailing unescaped `*`, and whether it had one."""
+    if "\\" not in text and "?" not in text and "*" not in text[:-1]:
+        return (text[:-1], True) if text.endswith("*") else (text, False)
+    out: list[str] = []
+    escaped = prefix = False
+    for index, char in enumerate(text):
+        if escaped or char != "\\":
+            prefix = not escaped and char == "*"
+            if char == "?" and not escaped:
+                raise _Problem("? wildcards are not supported; use a prefix*", index)
+            if prefix and index != len(text) - 1:
+                raise _Problem("* is only allowed at the end of a word", index)
+            out.append(char)
+        escaped = not escaped and char == "\\"
+    core = "".join(out)
+    return (core[:-1], True) if prefix else (core, False)
 
 
 @functools.lru_cache(maxsize=65536)
