@@ -132,6 +132,12 @@ BAD_RULES = [
     ("a /ro.ket/", "regular expressions", 2),
     ('"a b"~', "proximity needs a distance", 0),
     ('"a b"~2.5', "whole number", 5),
+    # the same bad word or phrase is placed where each query has it
+    ("x ro*ket", "only allowed at the end", 4),
+    ("(x OR y) rock?t", "? wildcards are not supported", 13),
+    ('x "ab* cd"~3', "shorter than 3 characters", 3),
+    ('x ""', "empty phrase", 2),
+    ('(x OR "a rock?t") y', "? wildcards are not supported", 13),
 ]
 
 
