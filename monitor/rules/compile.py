@@ -128,11 +128,14 @@ class Matcher:
         direct: dict[int, list[int]] = {}
         cost = patterns.costs.__getitem__
         for index, (node, form) in enumerate(zip(nnf, forms, strict=True)):
-            trigger = trigger_set(node, patterns.trigger, cost) or frozenset()
+            if form and form[0]:
+                # A word or an OR of words is true exactly when one of its words, which are
+                # also its triggers, is hit in the default fields: no evaluation needed.
+                trigger, table = form[1], direct
+            else:
+                trigger = trigger_set(node, patterns.trigger, cost) or frozenset()
+                table = triggers
             clauses.append(() if form else _selective(compiler.clauses(node), trigger, cost))
-            # A word or an OR of words is true exactly when one of its words, which are also
-            # its triggers, is hit in the default fields: no evaluation needed.
-            table = direct if form and form[0] else triggers
             for pattern_id in trigger:
                 table.setdefault(pattern_id, []).append(index)
         frozen = (
