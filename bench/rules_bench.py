@@ -17,6 +17,8 @@ quoting it).
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import random
 import re
 import sys
@@ -32,6 +34,7 @@ from monitor.match import RuleBook  # noqa: E402
 from monitor.rules import Matcher, parse_query  # noqa: E402
 from monitor.rules.ast import And, Near, Node, Not, Or, Term  # noqa: E402
 from monitor.rules.compile import gc_paused  # noqa: E402
+from monitor.rules.syntax import clear_caches, parse_with_luqum  # noqa: E402
 from monitor.types import Item  # noqa: E402
 
 FUNCTION_WORDS = (
@@ -208,34 +211,65 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def rate(action: Callable[[], object], count: int, passes: int = 3) -> str:
-    """Items/s by wall clock and by this process's CPU time, best of `passes`: on a shared
-    machine the best pass is the least disturbed one, and CPU time excludes waiting."""
+def best_of(
+    action: Callable[[], object], passes: int = 3, before: Callable[[], None] = lambda: None
+) -> tuple[float, float]:
+    """The least wall and the least CPU seconds of `passes` runs (`before` each, untimed): on a
+    shared machine the best pass is the least disturbed one, and CPU time excludes waiting."""
     walls, cpus = [], []
     for _ in range(passes):
+        before()
         wall, cpu = time.perf_counter(), time.process_time()
         action()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return f"{count / min(walls):,.1f} items/s ({count / min(cpus):,.1f} per CPU-second)"
+    return min(walls), min(cpus)
+
+
+def rate(action: Callable[[], object], count: int, passes: int = 3) -> str:
+    """Items/s by wall clock and by this process's CPU time, best of `passes`."""
+    wall, cpu = best_of(action, passes)
+    return f"{count / wall:,.1f} items/s ({count / cpu:,.1f} per CPU-second)"
+
+
+def seconds(wall_cpu: tuple[float, float]) -> str:
+    return f"{wall_cpu[1]:.2f} s CPU ({wall_cpu[0]:.2f} s wall)"
+
+
+def cold() -> None:
+    """Before each timed parse: no query, word or phrase cached, no garbage pending."""
+    clear_caches()
+    gc.collect()
 
 
 def bench_compile(rules: Sequence[RuleConfig]) -> RuleBook:
-    parse_query.cache_clear()
-    with gc_paused():  # as RuleBook.build parses
-        parse_s, nodes = timed(lambda: [parse_query(r.query) for r in rules])
-    assert isinstance(nodes, list)
-    compile_s, _ = timed(lambda: Matcher.build(nodes))
-    parse_query.cache_clear()
+    queries = [r.query for r in rules]
+
+    def parse_all(parse: Callable[[str], Node]) -> Callable[[], object]:
+        def run() -> object:
+            with gc_paused():  # as RuleBook.build parses
+                return [parse(q) for q in queries]
+
+        return run
+
+    luqum = best_of(parse_all(parse_with_luqum), before=cold)
+    parse = best_of(parse_all(parse_query), before=cold)
+    nodes = [parse_query(q) for q in queries]
+    compiled = best_of(lambda: Matcher.build(nodes))
+    cold()
     before = rss_mib()
-    total_s, book = timed(lambda: RuleBook.build(rules, lambda _name: None))
-    assert isinstance(book, RuleBook)
+    book = RuleBook.build(rules, lambda _name: None)
     after = rss_mib()
+    build = best_of(lambda: RuleBook.build(rules, lambda _name: None), before=cold)
     print(f"rules            {len(rules):,} ({len(book.matcher.patterns.ids):,} distinct words)")
-    print(f"compile          {compile_s:.2f} s AST -> matcher (automaton, predicates, triggers)")
-    print(f"parse            {parse_s:.2f} s query text -> AST (luqum + our conversion)")
-    print(f"RuleBook.build   {total_s:.2f} s (parse + compile + region filters)")
-    print(f"memory           +{after - before:.0f} MiB RSS for the rule book")
+    print(f"compile          {seconds(compiled)}: AST -> matcher (automaton, predicates, triggers)")
+    print(f"parse            {seconds(parse)}: query text -> AST (luqum + our conversion)")
+    print(
+        f"  luqum for all  {seconds(luqum)}: every query through luqum (parse_with_luqum, "
+        f"the path without shortcuts); parse_query takes {parse[1] / luqum[1]:.2f}x its CPU"
+    )
+    print(f"RuleBook.build   {seconds(build)}: parse + compile + region filters, nothing cached")
+    print(f"memory           +{after - before:.0f} MiB RSS for the rule book (and parse caches)")
     return book
 
 
@@ -291,7 +325,11 @@ def main() -> None:
     chars = sum(len(i.title) + len(i.summary) for i in items) / len(items)
     print(f"texts            {len(items):,} (mean {chars:.0f} chars title+summary)")
     calibration_s, _ = timed(lambda: sum(range(10**7)))
-    print(f"machine          sum(range(10**7)) takes {calibration_s:.2f} s (load indicator)")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"machine          sum(range(10**7)) takes {calibration_s:.2f} s; load average {load} "
+        f"on {os.cpu_count()} CPUs"
+    )
     book = bench_compile(rules)
     bench_engine(book, items)
     bench_baseline(book, items[: args.baseline_texts])

@@ -62,6 +62,13 @@ def parse_query(query: str) -> Node:
     return node
 
 
+def clear_caches() -> None:
+    """Forget every parsed query, word and phrase (to measure cold parses, or to free the
+    memory of a rule set that was replaced)."""
+    for cached in (parse_query, _word, _phrase, _words, fold_words):
+        cached.cache_clear()
+
+
 def parse_with_luqum(query: str) -> Node:
     """Any query, through luqum's tree of all of it (`parse_query` without the shortcuts or
     the checks on the result)."""
