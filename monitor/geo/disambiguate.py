@@ -147,10 +147,11 @@ def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]
 
 
 def drop_weak(mentions: list[Mention]) -> list[Mention]:
-    """Only the strong readings of each mention (for title-case headlines)."""
+    """Only the strong readings of each mention (for title-case headlines), but what a
+    "City, State" pair bound."""
     kept = []
     for m in mentions:
-        if m.weak:
+        if m.weak and not (m.bound or m.qualifier):
             m.candidates = tuple(c for c in m.candidates if not c.flags & WEAK)
             m.weak = False
         if m.candidates:
@@ -307,17 +308,22 @@ def resolve(mentions: Sequence[Mention]) -> list[Mention]:
             anchored = {c for c, n in by_country.items() if n != m.name}
             contexts[m.name] = anchored
         m.chosen = choose(m, anchored)
-    _follow_the_dateline(open_)
+    _follow_sure_readings(open_)
     return [m for m in mentions if m.chosen is not None]
 
 
-def _follow_the_dateline(mentions: Sequence[Mention]) -> None:
-    """The dateline's reading of a name holds for its other mentions: "AMSTERDAM (Reuters) -
-    … won the Amsterdam Marathon" is the Dutch city both times."""
-    filed = {m.name: m.chosen for m in mentions if m.dateline and m.chosen is not None}
+def _follow_sure_readings(mentions: Sequence[Mention]) -> None:
+    """The reading of a name in the dateline or in a "City, State" pair holds for its other
+    mentions: "AMSTERDAM (Reuters) - … won the Amsterdam Marathon" is the Dutch city both
+    times, "Smith of Paris, TX … at Paris Regional Medical Center" the Texan town."""
+    filed = {
+        m.name: m.chosen
+        for m in mentions
+        if (m.dateline or m.bound) and m.chosen is not None
+    }
     if not filed:
         return
     for m in mentions:
         reading = filed.get(m.name)
-        if reading is not None and not m.dateline and reading in m.candidates:
+        if reading is not None and not (m.dateline or m.bound) and reading in m.candidates:
             m.chosen = reading

@@ -110,15 +110,18 @@ class Tagger:
         if dateline is not None:
             _mark_dateline(body, dateline.place, dateline.qualifier)
             after = (dateline.qualifier or dateline.place)[1]
+        towns: set[int] = set()
         if head_flags & (KEY_SENSITIVE | KEY_WEAK) and dis.is_title_case(title):
-            # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit".
+            # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit". A
+            # "City, State" pair still binds first: "Riley Smith of Paris, TX".
+            if len(heads) > 1 and "," in title:
+                dis.bind_pairs(heads, title, towns)
             heads = dis.drop_weak(heads)
             head_flags &= ~KEY_WEAK
         elif head_flags & KEY_SENSITIVE:
             people |= dis.person_words(heads, title, self._gaz)
         if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
-        towns: set[int] = set()
         mentions = self._settle(heads, title, people, head_flags, towns) if heads else heads
         if body:
             mentions += self._settle(body, text, people, body_flags, towns)

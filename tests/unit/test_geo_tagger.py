@@ -320,6 +320,16 @@ def test_flags_first_names_short_forms_and_datelines(
     assert (tags.primary, set(tags.countries)) == (primary, expected)
 
 
+def test_a_pair_binds_in_a_title_case_headline_and_holds_for_later_mentions(
+    tagger: Tagger,
+) -> None:
+    tags = tagger.tag(
+        "Riley Oliver Smith, 70, of Paris died at Paris Regional Medical Center.",
+        "Riley Oliver Smith of Paris, TX",
+    )
+    assert (tags.primary, set(tags.countries)) == ("US", {"US"})
+
+
 def test_a_dateline_reading_holds_for_the_names_other_mentions(tagger: Tagger) -> None:
     tags = tagger.tag(
         "AMSTERDAM (Reuters) - Kipkemboi won the Amsterdam Marathon after the Chicago record."
