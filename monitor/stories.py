@@ -24,7 +24,7 @@ thresholds and their measurement: bench/stories.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -359,6 +359,15 @@ def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT
     return fp.lead_length > model.longer_lead_ratio * max(cand.lead_length, 1)
 
 
+# The name and fact sets an item hands to its story, which accumulates them (every frozenset
+# field the two have in common: names, places, numbers, countries …).
+_ACCUMULATED = tuple(
+    f.name
+    for f in fields(StoryCandidate)
+    if f.name in {g.name for g in fields(Fingerprint)} and str(f.type).startswith("frozenset")
+)
+
+
 def new_candidate(
     story_id: int, fp: Fingerprint, item_time: datetime, primary_country: str | None
 ) -> StoryCandidate:
@@ -366,21 +375,12 @@ def new_candidate(
     return StoryCandidate(
         story_id=story_id,
         members=(Member(fp.signature, fp.terms),),
-        names=fp.names,
-        specific_names=fp.specific_names,
-        title_names=fp.title_names,
-        numbers=fp.numbers,
         primary_country=primary_country,
         first_seen=item_time,
         last_seen=item_time,
         title=fp.title,
         lead_length=fp.lead_length,
-        weak_names=fp.weak_names,
-        countries=fp.countries,
-        places=fp.places,
-        regions=fp.regions,
-        initials=fp.initials,
-        place_names=fp.place_names,
+        **{name: getattr(fp, name) for name in _ACCUMULATED},
     )
 
 
@@ -388,27 +388,18 @@ def merge(
     cand: StoryCandidate, fp: Fingerprint, item_time: datetime, primary_country: str | None
 ) -> StoryCandidate:
     """The story after `fp` joined it: times widened, the item kept as a member (the first and
-    latest few are kept), names and numbers added."""
+    latest few are kept), names, places and numbers added."""
     members = (*cand.members, Member(fp.signature, fp.terms))
     if len(members) > MAX_MEMBERS:
         members = (members[0], *members[-(MAX_MEMBERS - 1) :])
     return replace(
         cand,
         members=members,
-        names=cand.names | fp.names,
-        specific_names=cand.specific_names | fp.specific_names,
-        title_names=cand.title_names | fp.title_names,
-        numbers=cand.numbers | fp.numbers,
         primary_country=cand.primary_country or primary_country,
         first_seen=min(cand.first_seen, item_time),
         last_seen=max(cand.last_seen, item_time),
         lead_length=max(cand.lead_length, fp.lead_length),
-        weak_names=cand.weak_names | fp.weak_names,
-        countries=cand.countries | fp.countries,
-        places=cand.places | fp.places,
-        regions=cand.regions | fp.regions,
-        initials=cand.initials | fp.initials,
-        place_names=cand.place_names | fp.place_names,
+        **{name: getattr(cand, name) | getattr(fp, name) for name in _ACCUMULATED},
     )
 
 
