@@ -69,6 +69,9 @@ class Patterns:
         self._terms[id(term)] = (term, ids)
         return ids
 
+    def forget_terms(self) -> None:
+        self._terms.clear()
+
     def trigger(self, term: Term) -> int:
         """The pattern id of the term's trigger word (see `rarest`)."""
         return self.of(term)[rarest(term.words)]
@@ -142,6 +145,9 @@ class Matcher:
             {pid: tuple(rules) for pid, rules in triggers.items()},
             {pid: tuple(rules) for pid, rules in direct.items()},
         )
+        # The memo would keep an object per term for the cyclic GC to traverse for as long as
+        # the matcher lives; explanations look up the few terms they need again.
+        patterns.forget_terms()
         return cls(queries, nnf, patterns, fields, (predicates, forms, clauses), frozen)
 
     def scan(self, texts: Mapping[str, str]) -> Scan:

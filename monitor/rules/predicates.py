@@ -112,7 +112,8 @@ class PredicateCompiler:
                 return _any_word(list(ids))[0]
             key = hit_key(ids[0], self.fields.index(term.field))
             return lambda scan: key in scan.hits
-        keys = [(f, tuple(hit_key(i, f) for i in ids)) for f in self.field_indices(term)]
+        # Tuples of ints, not lists: the cyclic GC stops tracking them (rules live long).
+        keys = tuple((f, tuple(hit_key(i, f) for i in ids)) for f in self.field_indices(term))
         words = frozenset(ids)
 
         def phrase(scan: Scan) -> bool:
@@ -129,13 +130,18 @@ class PredicateCompiler:
     def near(self, near: Near) -> Predicate:
         operands = [[self.pattern_ids(t) for t in alts] for alts in near.operands]
         slop = near.slop
-        per_field = [
-            (f, [[(ids, tuple(hit_key(i, f) for i in ids)) for ids in alts] for alts in operands])
+        per_field = tuple(
+            (
+                f,
+                tuple(
+                    tuple((ids, tuple(hit_key(i, f) for i in ids)) for ids in a) for a in operands
+                ),
+            )
             for f in self.field_indices(near)
-        ]
+        )
         # An operand can only hold if the first word of one of its alternatives was hit
         # somewhere: one set test per operand rejects most candidates before any field work.
-        firsts = [frozenset(ids[0] for ids in alts) for alts in operands]
+        firsts = tuple(frozenset(ids[0] for ids in alts) for alts in operands)
 
         def proximity(scan: Scan) -> bool:
             hit = scan.pattern_ids
@@ -147,7 +153,9 @@ class PredicateCompiler:
         return proximity
 
 
-_FieldOperands = list[tuple[int, list[list[tuple[tuple[int, ...], tuple[int, ...]]]]]]
+_FieldOperands = tuple[
+    tuple[int, tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], ...]], ...
+]
 
 
 def _near_in_fields(scan: Scan, per_field: _FieldOperands, slop: int) -> bool:

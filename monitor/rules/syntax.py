@@ -8,7 +8,6 @@ carrying the 0-based character position in the query.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from monitor.rules.ast import (
     matches_empty,
 )
 from monitor.rules.lex import check_balance, explain_parse_error
+from monitor.rules.memo import clear_memos, memo
 from monitor.rules.text import fold_label, fold_words
 
 _NEAR = re.compile(r"NEAR(?:/(.*))?")
@@ -42,7 +42,7 @@ _UNSUPPORTED = {
 _Run = list[tuple[Any, str]]
 
 
-@functools.lru_cache(maxsize=65536)
+@memo
 def parse_query(query: str) -> Node:
     """Parse a rule query; raises RuleError(message, position, query) for any bad rule.
 
@@ -65,8 +65,7 @@ def parse_query(query: str) -> Node:
 def clear_caches() -> None:
     """Forget every parsed query, word and phrase (to measure cold parses, or to free the
     memory of a rule set that was replaced)."""
-    for cached in (parse_query, _word, _phrase, _words, fold_words):
-        cached.cache_clear()
+    clear_memos()
 
 
 def parse_with_luqum(query: str) -> Node:
@@ -353,7 +352,7 @@ class _Problem(Exception):
 
 
 # A word or a phrase means the same wherever it is written: rules share most of theirs.
-@functools.lru_cache(maxsize=65536)
+@memo
 def _word(text: str) -> tuple[tuple[Word, ...], str]:
     """An unquoted query word (as luqum lexed it): its Words and its label."""
     if _NEAR.fullmatch(text):
@@ -371,7 +370,7 @@ def _word(text: str) -> tuple[tuple[Word, ...], str]:
     return _words(words, prefix), fold_label(text)
 
 
-@functools.lru_cache(maxsize=65536)
+@memo
 def _phrase(inner: str) -> tuple[tuple[Word, int], ...]:
     """The words of a phrase's text (between the quotes), each with its offset in it."""
     found: list[tuple[Word, int]] = []
@@ -413,7 +412,7 @@ def _wildcard(text: str) -> tuple[str, bool]:
     return (core[:-1], True) if prefix else (core, False)
 
 
-@functools.lru_cache(maxsize=65536)
+@memo
 def _words(words: tuple[str, ...], prefix: bool) -> tuple[Word, ...]:
     """Words are shared between rules: 10,000 rules use a few thousand distinct words."""
     return tuple(Word(w) for w in words[:-1]) + (Word(words[-1], prefix),)

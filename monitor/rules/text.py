@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from monitor.rules.memo import memo
 
 # Letters NFKD does not decompose into an ASCII base letter.
 _SPECIAL_LETTERS: dict[str, str] = {
@@ -141,7 +142,7 @@ def _fold_with_offsets(text: str) -> Folded:
     return Folded("".join(pieces), offsets)
 
 
-@functools.lru_cache(maxsize=65536)
+@memo
 def fold_words(text: str) -> tuple[str, ...]:
     """The words of `text` after folding (`C-RAM` → ("c", "ram"))."""
     return tuple(fold(text).text.split())
