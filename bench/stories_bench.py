@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor import stories_minhash as mh  # noqa: E402
 from monitor.stories import (  # noqa: E402
     DEFAULT_MODEL,
-    LEAD_WORDS,
     Fingerprint,
     MemoryStoryIndex,
     StoryCandidate,
@@ -42,6 +41,7 @@ from monitor.stories import (  # noqa: E402
     fingerprint,
     process,
 )
+from monitor.stories_model import LEAD_WORDS  # noqa: E402
 from monitor.stories_text import strip_boilerplate, tokens  # noqa: E402
 from monitor.types import GeoTags  # noqa: E402
 

@@ -12,234 +12,43 @@ An item joins a candidate story when both are in the time window, their places a
 (same primary country, one unknown, or one's primary mentioned by the other), and either the
 text is a near-duplicate (MinHash Jaccard ≥ `dup_threshold`) or it is the same event: enough
 shared content terms — words are folded to one token per fact across wordings and languages
-("tremor" = "quake", "muertos" = "killed") — for what the two share: two specific names, one,
-none while both name something; two reports naming different cities, or different provinces,
-are different events. Names are capitalised words plus the gazetteer's places; a name
-capitalised only by its position counts when the other side writes it as a name. Both bars
-rise the longer the story has been quiet (the same-event bar after a few hours' grace), which
-is what keeps "same place, another day" apart. `process()` runs the whole step. The model, its
+("tremor" = "quake", "muertos" = "killed") — for what the two share: a person, group, acronym
+or number; only places or everyday actors; nothing. Two reports naming different cities, or
+different provinces, are different events. Names are capitalised words, the gazetteer's places
+and the initials of multi-word names; a name capitalised only by its position counts when the
+other side writes it as a name. Both bars rise the longer the story has been quiet (after a
+grace of some hours), which is what keeps "same place, another day" apart. `process()` runs the
+whole step. Values: `stories_model`; fingerprints: `stories_fingerprint`. The model, its
 thresholds and their measurement: bench/stories.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from monitor import stories_minhash as mh
+from monitor.stories_fingerprint import fingerprint
 from monitor.stories_index import MemoryStoryIndex
-from monitor.stories_text import (
-    HUB_NAMES,
-    Names,
-    PlaceNames,
-    Words,
-    is_generic_name,
-    names,
-    numbers,
-    place_names,
-    span_of,
-    strip_boilerplate,
+from monitor.stories_model import (
+    DEFAULT_MODEL,
+    MAX_MEMBERS,
+    STORY_WINDOW_S,
+    Assignment,
+    Fingerprint,
+    Member,
+    StoryCandidate,
+    StoryIndex,
+    StoryModel,
 )
-from monitor.types import GeoTags
+from monitor.stories_text import HUB_NAMES
 
 __all__ = [
     "DEFAULT_MODEL", "STORY_WINDOW_S", "Assignment", "Fingerprint", "Member", "MemoryStoryIndex",
     "StoryCandidate", "StoryIndex", "StoryModel", "assign", "fingerprint", "is_update", "merge",
     "new_candidate", "process",
 ]
-
-STORY_WINDOW_S = 72 * 3600  # items further apart than this never share a story
-LEAD_WORDS = 60  # the lead is the first sentences of the summary, up to this many words
-MAX_MEMBERS = 4  # items a story keeps for comparison: its first and its latest ones
-
-
-@dataclass(frozen=True)
-class StoryModel:
-    """The fingerprint and join parameters (defaults are the measured choice, bench/stories.md)."""
-
-    shingle_size: int = 2
-    num_bins: int = 32
-    band_rows: int = 2
-    bands: int = 6
-    term_key_limit: int = 4
-    name_key_limit: int = 5
-    weak_key_limit: int = 4
-    initials_key_limit: int = 3
-    country_key_countries: int = 3
-    country_key_terms: int = 6
-    confirm_weak: bool = True
-    use_places: bool = True
-    use_countries: bool = True
-    ramp_grace_h: float = 12.0
-    dup_threshold: float = 0.4
-    dup_per_day: float = 0.1
-    shared_overlap: float = 0.08
-    shared_place_overlap: float = 0.25
-    overlap_threshold: float = 0.2
-    conflict_overlap: float = 0.3
-    place_conflict_overlap: float = 2.0  # above any overlap: different places, different events
-    overlap_per_day: float = 0.5
-    longer_lead_ratio: float = 1.5
-    min_shared_terms: int = 2
-    shared_number_digits: int = 2
-
-
-DEFAULT_MODEL = StoryModel()
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What an item contributes to story matching; everything here is derived from its text."""
-
-    title: str
-    signature: tuple[int, ...]
-    band_keys: tuple[str, ...]
-    terms: frozenset[str]
-    key_terms: tuple[str, ...]
-    names: frozenset[str]
-    specific_names: frozenset[str]
-    title_names: frozenset[str]
-    numbers: frozenset[str]
-    lead_length: int
-    update_marker: bool
-    weak_names: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
-    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
-    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
-    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
-
-
-@dataclass(frozen=True)
-class Member:
-    """One item of a story, as far as similarity needs it."""
-
-    signature: tuple[int, ...]
-    terms: frozenset[str]
-
-
-@dataclass(frozen=True)
-class StoryCandidate:
-    """A stored story as assignment sees it. `members` holds the MinHash signature and content
-    terms of a few of its items (the first and the latest ones), so a new item is compared with
-    real texts rather than with a growing union; names and numbers accumulate."""
-
-    story_id: int
-    members: tuple[Member, ...]
-    names: frozenset[str]
-    specific_names: frozenset[str]
-    title_names: frozenset[str]
-    numbers: frozenset[str]
-    primary_country: str | None
-    first_seen: datetime
-    last_seen: datetime
-    title: str
-    lead_length: int
-    weak_names: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
-    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
-    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
-    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """Join `story_id`, or start a new story (`new`); `updated`: the item brought something new."""
-
-    story_id: int | None
-    new: bool
-    updated: bool = False
-    score: float = 0.0
-    reason: str = "new"
-
-
-class StoryIndex(Protocol):
-    """Candidate lookup by band key, bounded twice so the cost per item stays flat however many
-    stories are stored: each key yields at most its `per_key` most recently seen stories, and
-    of those only the `limit` sharing the most keys with the item are returned."""
-
-    def candidates(self, band_keys: Sequence[str], since: datetime) -> list[StoryCandidate]:
-        """Stories linked to any of `band_keys` whose last_seen ≥ `since`, most shared keys
-        first, at most `limit` of them."""
-
-    def add(self, candidate: StoryCandidate, band_keys: Sequence[str]) -> None:
-        """Store (or replace) the candidate and link it to `band_keys`."""
-
-
-def fingerprint(
-    title: str,
-    summary: str,
-    model: StoryModel = DEFAULT_MODEL,
-    *,
-    geo: GeoTags | None = None,
-) -> Fingerprint:
-    """Normalise title + lead, then compute MinHash, band keys, terms, key terms and numbers.
-    `geo`: the geo tagger's result for this title and summary. Its places inside the cleaned
-    title and lead count as names however they are capitalised; its countries widen which
-    primary countries are compatible (see `assign`)."""
-    places = geo.places if geo is not None and model.use_places else ()
-    clean_title = strip_boilerplate(title)
-    clean_summary = strip_boilerplate(summary)
-    title_words = Words.of(clean_title.text)
-    lead_words = Words.of(" ".join(clean_summary.text.split()[:LEAD_WORDS]))
-    title_toks = title_words.tokens()
-    toks = title_toks + lead_words.tokens()
-    sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
-    found = names(title_words, lead_words)
-    located = PlaceNames([], [], [], [])
-    if places:
-        located = place_names(
-            places,
-            (title, span_of(title, clean_title.text)),
-            (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
-        )
-        found = Names(
-            strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
-            weak=tuple(n for n in found.weak if n not in located.names),
-            in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
-            initials=found.initials,
-        )
-    key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
-    specific = [n for n in found.strong if not is_generic_name(n)]
-    weak = [n for n in found.weak if not is_generic_name(n)]
-    keys = (
-        mh.band_keys(sig, model.band_rows, model.bands)
-        + mh.term_keys(key_terms, model.term_key_limit)
-        + mh.name_keys(specific[: model.name_key_limit])
-        + mh.name_keys(weak[: model.weak_key_limit])
-        + mh.name_keys(found.initials[: model.initials_key_limit])
-        + mh.country_keys(
-            _key_countries(geo, model.country_key_countries),
-            [t for t in dict.fromkeys(title_toks) if not t.isdigit()][: model.country_key_terms],
-        )
-    )
-    return Fingerprint(
-        title=clean_title.text,
-        signature=sig,
-        band_keys=tuple(dict.fromkeys(keys)),
-        terms=frozenset(t for t in toks if not t.isdigit()),
-        key_terms=tuple(key_terms),
-        names=frozenset(found.strong),
-        specific_names=frozenset(specific),
-        title_names=frozenset(n for n in found.in_title if not is_generic_name(n)),
-        numbers=numbers(toks),
-        lead_length=len(clean_summary.text),
-        update_marker=clean_title.marked or clean_summary.marked,
-        weak_names=frozenset(weak),
-        countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
-        places=frozenset(located.cities),
-        regions=frozenset(located.regions),
-        initials=frozenset(found.initials),
-        place_names=frozenset(located.names),
-    )
-
-
-def _key_countries(geo: GeoTags | None, limit: int) -> list[str]:
-    """The item's countries for index keys: where it happens first, then the most named."""
-    return list(geo.countries[:limit]) if geo is not None else []
 
 
 def assign(

@@ -1,0 +1,92 @@
+"""An item's story fingerprint: title + lead (+ the geo tagger's tags) → what assignment compares
+(pure). The steps are documented in `monitor.stories` and bench/stories.md."""
+
+from __future__ import annotations
+
+from monitor import stories_minhash as mh
+from monitor.stories_model import DEFAULT_MODEL, LEAD_WORDS, Fingerprint, StoryModel
+from monitor.stories_text import (
+    Names,
+    PlaceNames,
+    Words,
+    is_generic_name,
+    names,
+    numbers,
+    place_names,
+    span_of,
+    strip_boilerplate,
+)
+from monitor.types import GeoTags
+
+
+def fingerprint(
+    title: str,
+    summary: str,
+    model: StoryModel = DEFAULT_MODEL,
+    *,
+    geo: GeoTags | None = None,
+) -> Fingerprint:
+    """Normalise title + lead, then compute MinHash, band keys, terms, key terms and numbers.
+    `geo`: the geo tagger's result for this title and summary. Its places inside the cleaned
+    title and lead count as names however they are capitalised; its countries widen which
+    primary countries are compatible (see `assign`)."""
+    places = geo.places if geo is not None and model.use_places else ()
+    clean_title = strip_boilerplate(title)
+    clean_summary = strip_boilerplate(summary)
+    title_words = Words.of(clean_title.text)
+    lead_words = Words.of(" ".join(clean_summary.text.split()[:LEAD_WORDS]))
+    title_toks = title_words.tokens()
+    toks = title_toks + lead_words.tokens()
+    sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
+    found = names(title_words, lead_words)
+    located = PlaceNames([], [], [], [])
+    if places:
+        located = place_names(
+            places,
+            (title, span_of(title, clean_title.text)),
+            (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
+        )
+        found = Names(
+            strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
+            weak=tuple(n for n in found.weak if n not in located.names),
+            in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
+            initials=found.initials,
+        )
+    key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
+    specific = [n for n in found.strong if not is_generic_name(n)]
+    weak = [n for n in found.weak if not is_generic_name(n)]
+    keys = (
+        mh.band_keys(sig, model.band_rows, model.bands)
+        + mh.term_keys(key_terms, model.term_key_limit)
+        + mh.name_keys(specific[: model.name_key_limit])
+        + mh.name_keys(weak[: model.weak_key_limit])
+        + mh.name_keys(found.initials[: model.initials_key_limit])
+        + mh.country_keys(
+            _key_countries(geo, model.country_key_countries),
+            [t for t in dict.fromkeys(title_toks) if not t.isdigit()][: model.country_key_terms],
+        )
+    )
+    return Fingerprint(
+        title=clean_title.text,
+        signature=sig,
+        band_keys=tuple(dict.fromkeys(keys)),
+        terms=frozenset(t for t in toks if not t.isdigit()),
+        key_terms=tuple(key_terms),
+        names=frozenset(found.strong),
+        specific_names=frozenset(specific),
+        title_names=frozenset(n for n in found.in_title if not is_generic_name(n)),
+        numbers=numbers(toks),
+        lead_length=len(clean_summary.text),
+        update_marker=clean_title.marked or clean_summary.marked,
+        weak_names=frozenset(weak),
+        countries=frozenset(geo.countries if geo is not None and model.use_countries else ()),
+        places=frozenset(located.cities),
+        regions=frozenset(located.regions),
+        initials=frozenset(found.initials),
+        place_names=frozenset(located.names),
+    )
+
+
+def _key_countries(geo: GeoTags | None, limit: int) -> list[str]:
+    """The item's countries for index keys: where it happens first, then the most named."""
+    return list(geo.countries[:limit]) if geo is not None else []
