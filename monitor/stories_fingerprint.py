@@ -38,7 +38,6 @@ def fingerprint(
     title_toks = title_words.tokens()
     toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
-    found = names(title_words, lead_words)
     located = PlaceNames([], [], [], [])
     if places:
         located = place_names(
@@ -46,12 +45,7 @@ def fingerprint(
             (title, span_of(title, clean_title.text)),
             (summary, span_of(summary, clean_summary.text, LEAD_WORDS)),
         )
-        found = Names(
-            strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
-            weak=tuple(n for n in found.weak if n not in located.names),
-            in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
-            initials=found.initials,
-        )
+    found = _with_places(names(title_words, lead_words), located)
     key_terms = list(dict.fromkeys(found.strong + found.weak + tuple(title_toks)))
     specific = [n for n in found.strong if not is_generic_name(n)]
     weak = [n for n in found.weak if not is_generic_name(n)]
@@ -61,10 +55,7 @@ def fingerprint(
         + mh.name_keys(specific[: model.name_key_limit])
         + mh.name_keys(weak[: model.weak_key_limit])
         + mh.name_keys(found.initials[: model.initials_key_limit])
-        + mh.country_keys(
-            _key_countries(geo, model.country_key_countries),
-            [t for t in dict.fromkeys(title_toks) if not t.isdigit()][: model.country_key_terms],
-        )
+        + _country_keys(geo, title_toks, model)
     )
     return Fingerprint(
         title=clean_title.text,
@@ -87,6 +78,23 @@ def fingerprint(
     )
 
 
-def _key_countries(geo: GeoTags | None, limit: int) -> list[str]:
-    """The item's countries for index keys: where it happens first, then the most named."""
-    return list(geo.countries[:limit]) if geo is not None else []
+def _with_places(found: Names, located: PlaceNames) -> Names:
+    """The gazetteer's places are strong names, wherever they stand."""
+    if not located.names:
+        return found
+    return Names(
+        strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
+        weak=tuple(n for n in found.weak if n not in located.names),
+        in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
+        initials=found.initials,
+    )
+
+
+def _country_keys(geo: GeoTags | None, title_tokens: list[str], model: StoryModel) -> list[str]:
+    """Keys of (country, headline term): where it happens first, then the most named."""
+    if geo is None:
+        return []
+    terms = [t for t in dict.fromkeys(title_tokens) if not t.isdigit()]
+    return mh.country_keys(
+        geo.countries[: model.country_key_countries], terms[: model.country_key_terms]
+    )
