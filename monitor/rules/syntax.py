@@ -181,9 +181,13 @@ class _Converter:
 
     def simple(self, start: int, end: int) -> Node:
         """query[start:end] of `parse_simple`'s shape: its words and phrases, ORed."""
-        found = _SIMPLE_TOKEN.finditer(self.query, start, end)
-        items = [_Token(m.group(), m.start()) for m in found][::2]
-        nodes = [self.phrase(t, None) if t.value[0] == '"' else self.word(t, None) for t in items]
+        found = list(_SIMPLE_TOKEN.finditer(self.query, start, end))[::2]  # not the ORs
+        nodes = [
+            self.phrase_at(m.start(), m.end(), None)
+            if m.group()[0] == '"'
+            else self.word_at(m.group(), m.start(), None)
+            for m in found
+        ]
         return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
     def convert_masked(self, tree: Any, groups: dict[int, int]) -> Node:
@@ -269,11 +273,13 @@ class _Converter:
         raise self.error("NEAR operands must be words, phrases or OR-groups of them", pos)
 
     def word(self, item: Any, field: str | None) -> Node:
-        pos = item.pos
+        return self.word_at(item.value, item.pos, field)
+
+    def word_at(self, text: str, pos: int, field: str | None) -> Node:
         if self.groups and pos in self.groups:
             return self.simple(pos, self.groups[pos])
         try:
-            words, label = _word(item.value)
+            words, label = _word(text)
         except _Problem as e:
             raise self.error(e.message, pos + e.offset) from None
         return Term(words, label, field, pos)
@@ -282,20 +288,22 @@ class _Converter:
         """The words of a quoted phrase with the query position of each (a trailing * makes
         a prefix)."""
         inner_start = item.pos + 1
-        try:
-            found = _phrase(self.query[inner_start : item.pos + item.size - 1])
-        except _Problem as e:
-            raise self.error(e.message, inner_start + e.offset) from None
+        found, _, _ = self.parsed_phrase(item.pos, item.pos + item.size)
         return tuple((word, inner_start + offset) for word, offset in found)
 
     def phrase(self, item: Any, field: str | None) -> Term:
-        inner_start = item.pos + 1
+        return self.phrase_at(item.pos, item.pos + item.size, field)
+
+    def phrase_at(self, start: int, end: int, field: str | None) -> Term:
+        _, words, label = self.parsed_phrase(start, end)
+        return Term(words, label, field, start)
+
+    def parsed_phrase(self, start: int, end: int) -> _Phrase:
+        """The phrase query[start:end], quotes included."""
         try:
-            found = _phrase(self.query[inner_start : item.pos + item.size - 1])
+            return _phrase(self.query[start + 1 : end - 1])
         except _Problem as e:
-            raise self.error(e.message, inner_start + e.offset) from None
-        label = fold_label(self.query[item.pos : item.pos + item.size])
-        return Term(tuple(word for word, _ in found), label, field, item.pos)
+            raise self.error(e.message, start + 1 + e.offset) from None
 
     def proximity(self, item: Any, field: str | None) -> Node:
         written = self.query[item.pos : item.pos + item.size]
@@ -323,15 +331,6 @@ _HANDLERS: dict[str, _Handler] = {
     "Phrase": _Converter.phrase,
     "Proximity": _Converter.proximity,
 }
-
-
-class _Token:
-    """A word or phrase of a simple query, as luqum would have given it to the converter."""
-
-    __slots__ = ("value", "pos", "size")
-
-    def __init__(self, value: str, pos: int) -> None:
-        self.value, self.pos, self.size = value, pos, len(value)
 
 
 class _Chain:
@@ -367,12 +366,16 @@ def _word(text: str) -> tuple[tuple[Word, ...], str]:
         raise _Problem(f"{text} has no letters or digits", 0)
     if prefix and len(words[-1]) < MIN_PREFIX:
         raise _Problem(f"prefix {text} is shorter than {MIN_PREFIX} characters", 0)
-    return _words(words, prefix), fold_label(text)
+    return _words((words, prefix)), fold_label(text)
+
+
+# A phrase's words with the offset of each in its text, all its words, and its label.
+_Phrase = tuple[tuple[tuple[Word, int], ...], tuple[Word, ...], str]
 
 
 @memo
-def _phrase(inner: str) -> tuple[tuple[Word, int], ...]:
-    """The words of a phrase's text (between the quotes), each with its offset in it."""
+def _phrase(inner: str) -> _Phrase:
+    """The phrase whose text (between the quotes) is `inner`."""
     found: list[tuple[Word, int]] = []
     for m in _CHUNK.finditer(inner):
         chunk, offset = m.group(), m.start()
@@ -387,10 +390,10 @@ def _phrase(inner: str) -> tuple[tuple[Word, int], ...]:
             continue
         if prefix and len(words[-1]) < MIN_PREFIX:
             raise _Problem(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", offset)
-        found.extend((word, offset) for word in _words(words, prefix))
+        found.extend((word, offset) for word in _words((words, prefix)))
     if not found:
         raise _Problem("empty phrase", -1)
-    return tuple(found)
+    return tuple(found), tuple(word for word, _ in found), fold_label(f'"{inner}"')
 
 
 def _wildcard(text: str) -> tuple[str, bool]:
@@ -413,8 +416,9 @@ def _wildcard(text: str) -> tuple[str, bool]:
 
 
 @memo
-def _words(words: tuple[str, ...], prefix: bool) -> tuple[Word, ...]:
+def _words(key: tuple[tuple[str, ...], bool]) -> tuple[Word, ...]:
     """Words are shared between rules: 10,000 rules use a few thousand distinct words."""
+    words, prefix = key
     return tuple(Word(w) for w in words[:-1]) + (Word(words[-1], prefix),)
 
 
