@@ -84,19 +84,8 @@ def leaves(node: Node) -> Iterator[Leaf]:
             yield from leaves(child)
 
 
-def evaluate(node: Node, leaf_value: dict[Leaf, bool]) -> bool:
-    """The query's truth given each leaf's truth (missing leaves are false)."""
-    if isinstance(node, _LEAVES):
-        return leaf_value.get(node, False)
-    if isinstance(node, Not):
-        return not evaluate(node.child, leaf_value)
-    if isinstance(node, And):
-        return all(evaluate(child, leaf_value) for child in node.children)
-    return any(evaluate(child, leaf_value) for child in node.children)
-
-
 def matches_empty(node: Node) -> bool:
-    """`evaluate` with every leaf false: whether the query is true for an empty item."""
+    """Whether the query is true for an item without any of its terms (every leaf false)."""
     if isinstance(node, _LEAVES):
         return False
     if isinstance(node, Not):

@@ -6,9 +6,11 @@ A query's triggers are a set of words at least one of which must occur for the q
 true on an empty item, so every accepted query has triggers; queries whose triggers are absent
 are never evaluated, which is what keeps matching independent of the number of rules.
 
-A triggered query is then decided in the cheapest way that is exact: word-only queries by set
-tests inline (`WordForm`); others first by their necessary-word clauses, inline, and only then
-by their compiled predicate (phrases and proximity on hit positions).
+A triggered query is then decided in the cheapest way that is exact: a word or an OR of words
+is true as soon as one of its words is hit in the default fields (no evaluation at all); an
+AND of words and NOT words by two set tests inline (`WordForm`); others first by their
+necessary-word clauses, rarest first, inline, and only then by their compiled predicate
+(phrases and proximity on hit positions).
 """
 
 from __future__ import annotations

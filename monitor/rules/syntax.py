@@ -4,6 +4,11 @@ luqum gives implicit AND a lower precedence than OR and reads `NEAR/10` as a wor
 ungrouped run of operators is flattened back into textual order and rebuilt with our precedence:
 NOT, then NEAR/N, then AND (explicit or implicit), then OR. Every rejection is a `RuleError`
 carrying the 0-based character position in the query.
+
+luqum (PLY, pure Python) costs ~7 µs per token, so what needs no grammar does not go to it: a
+query that is only a word, a phrase or an OR-list of them is converted directly
+(`parse_simple`), such lists inside larger queries reach luqum as one placeholder word
+(`parse_with_groups`), and each distinct word and phrase text is converted once (memoised).
 """
 
 from __future__ import annotations
@@ -76,11 +81,12 @@ def parse_with_luqum(query: str) -> Node:
 
 
 # The shortcut: a lone word, a quoted phrase, or words and phrases joined by OR, optionally in
-# one pair of parentheses (a third of the rules in a typical set). Words are runs of \w (every
-# such run is one luqum TERM) with an optional trailing *, other than luqum's operators and
-# NEAR; phrases have no backslash. Such a query has no other reading, and luqum's tree for it
-# is just its terms in order, so they go straight to the converter's word and phrase
-# (tests/unit/test_rules_simple.py checks both paths agree on random queries).
+# one pair of parentheses (4 of the 12 example rules in config/; the rest are built of them).
+# Words are runs of \w (every such run is one luqum TERM) with an optional trailing *, other
+# than luqum's operators and NEAR; phrases have no backslash. Such a query has no other
+# reading, and luqum's tree for it is just its terms in order, so they go straight to the
+# converter's word and phrase (tests/unit/test_rules_simple.py checks both paths agree on
+# random queries).
 _SIMPLE_ITEM = r'(?:(?!(?:AND|OR|NOT|TO|NEAR)(?![\w*]))\w+\*?|"[^"\\]*")'
 _SIMPLE_LIST = rf"{_SIMPLE_ITEM}(?:\s+OR\s+{_SIMPLE_ITEM})*"
 _SIMPLE = re.compile(rf"\s*(\(\s*)?{_SIMPLE_LIST}\s*(?(1)\))\s*")
