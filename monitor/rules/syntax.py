@@ -8,7 +8,7 @@ carrying the 0-based character position in the query.
 luqum (PLY, pure Python) costs ~7 µs per token, so what needs no grammar does not go to it: a
 query that is only a word, a phrase or an OR-list of them is converted directly
 (`parse_simple`), such lists inside larger queries reach luqum as one placeholder word
-(`parse_with_groups`), and each distinct word and phrase text is converted once (memoised).
+(`parse_with_groups`), and each distinct word and phrase text is converted once (terms.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 from monitor.errors import RuleError
 from monitor.rules.ast import (
-    MIN_PREFIX,
     QUERY_FIELDS,
     And,
     Near,
@@ -32,10 +31,8 @@ from monitor.rules.ast import (
 )
 from monitor.rules.lex import check_balance, explain_parse_error
 from monitor.rules.memo import clear_memos, memo
-from monitor.rules.text import fold_label, fold_words
+from monitor.rules.terms import NEAR, Phrase, TermProblem, phrase_terms, word_terms
 
-_NEAR = re.compile(r"NEAR(?:/(.*))?")
-_CHUNK = re.compile(r"\S+")
 _UNSUPPORTED = {
     "Fuzzy": "fuzzy matching (word~N) is not supported; use a prefix such as rocket*",
     "Boost": "boosts (^) are not supported",
@@ -252,7 +249,7 @@ class _Converter:
     def near_marker(self, operand: Any) -> int | None:
         if type(operand).__name__ != "Word" or not operand.value.startswith("NEAR"):
             return None
-        m = _NEAR.fullmatch(operand.value)
+        m = NEAR.fullmatch(operand.value)
         if m is None:
             return None
         if m.group(1) is None or not m.group(1).isdigit():
@@ -285,8 +282,8 @@ class _Converter:
         if self.groups and pos in self.groups:
             return self.simple(pos, self.groups[pos])
         try:
-            words, label = _word(text)
-        except _Problem as e:
+            words, label = word_terms(text)
+        except TermProblem as e:
             raise self.error(e.message, pos + e.offset) from None
         return Term(words, label, field, pos)
 
@@ -304,11 +301,11 @@ class _Converter:
         _, words, label = self.parsed_phrase(start, end)
         return Term(words, label, field, start)
 
-    def parsed_phrase(self, start: int, end: int) -> _Phrase:
+    def parsed_phrase(self, start: int, end: int) -> Phrase:
         """The phrase query[start:end], quotes included."""
         try:
-            return _phrase(self.query[start + 1 : end - 1])
-        except _Problem as e:
+            return phrase_terms(self.query[start + 1 : end - 1])
+        except TermProblem as e:
             raise self.error(e.message, start + 1 + e.offset) from None
 
     def proximity(self, item: Any, field: str | None) -> Node:
@@ -346,86 +343,6 @@ class _Chain:
         self.operands = operands
         self.slop = slop
         self.pos = pos
-
-
-class _Problem(Exception):
-    """A bad word or phrase: the message, and where in the word or phrase the problem is."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message, self.offset = message, offset
-
-
-# A word or a phrase means the same wherever it is written: rules share most of theirs.
-@memo
-def _word(text: str) -> tuple[tuple[Word, ...], str]:
-    """An unquoted query word (as luqum lexed it): its Words and its label."""
-    if _NEAR.fullmatch(text):
-        raise _Problem(f"{text} needs a word on each side", 0)
-    if text == "*":
-        raise _Problem("a bare * would match everything", 0)
-    if text.startswith("*"):
-        raise _Problem("leading wildcards are not supported", 0)
-    core, prefix = _wildcard(text)
-    words = fold_words(core)
-    if not words:
-        raise _Problem(f"{text} has no letters or digits", 0)
-    if prefix and len(words[-1]) < MIN_PREFIX:
-        raise _Problem(f"prefix {text} is shorter than {MIN_PREFIX} characters", 0)
-    return _words((words, prefix)), fold_label(text)
-
-
-# A phrase's words with the offset of each in its text, all its words, and its label.
-_Phrase = tuple[tuple[tuple[Word, int], ...], tuple[Word, ...], str]
-
-
-@memo
-def _phrase(inner: str) -> _Phrase:
-    """The phrase whose text (between the quotes) is `inner`."""
-    found: list[tuple[Word, int]] = []
-    for m in _CHUNK.finditer(inner):
-        chunk, offset = m.group(), m.start()
-        if chunk.startswith("*"):
-            raise _Problem("leading wildcards are not supported", offset)
-        try:
-            core, prefix = _wildcard(chunk)
-        except _Problem as e:
-            raise _Problem(e.message, offset + e.offset) from None
-        words = fold_words(core)
-        if not words:
-            continue
-        if prefix and len(words[-1]) < MIN_PREFIX:
-            raise _Problem(f"prefix {chunk} is shorter than {MIN_PREFIX} characters", offset)
-        found.extend((word, offset) for word in _words((words, prefix)))
-    if not found:
-        raise _Problem("empty phrase", -1)
-    return tuple(found), tuple(word for word, _ in found), fold_label(f'"{inner}"')
-
-
-def _wildcard(text: str) -> tuple[str, bool]:
-    """Unescape `text`; return it without a trailing unescaped `*`, and whether it had one."""
-    if "\\" not in text and "?" not in text and "*" not in text[:-1]:
-        return (text[:-1], True) if text.endswith("*") else (text, False)
-    out: list[str] = []
-    escaped = prefix = False
-    for index, char in enumerate(text):
-        if escaped or char != "\\":
-            prefix = not escaped and char == "*"
-            if char == "?" and not escaped:
-                raise _Problem("? wildcards are not supported; use a prefix*", index)
-            if prefix and index != len(text) - 1:
-                raise _Problem("* is only allowed at the end of a word", index)
-            out.append(char)
-        escaped = not escaped and char == "\\"
-    core = "".join(out)
-    return (core[:-1], True) if prefix else (core, False)
-
-
-@memo
-def _words(key: tuple[tuple[str, ...], bool]) -> tuple[Word, ...]:
-    """Words are shared between rules: 10,000 rules use a few thousand distinct words."""
-    words, prefix = key
-    return tuple(Word(w) for w in words[:-1]) + (Word(words[-1], prefix),)
 
 
 def _word_label(word: Word) -> str:
