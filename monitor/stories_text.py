@@ -280,6 +280,8 @@ def place_names(
     generic names are left out."""
     out = PlaceNames([], [], [], [])
     for place in places:
+        if place.kind == "actor":
+            continue  # an institution or a leader: a name like any other, not a place
         raw, (start, end) = title if place.field == "title" else lead
         if not start <= place.start < place.end <= end:
             continue

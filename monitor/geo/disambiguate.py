@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from monitor.geo.gazetteer import (
     ABBREV,
+    ACTOR,
     ADMIN,
     BOUND_ONLY,
     CITY,
@@ -207,6 +208,13 @@ def _unknown_town(m: Mention, q: Mention) -> bool:
     if any(c.kind == CITY for c in q.candidates):
         return False
     return m.dateline or all(c.flags & WEAK for c in m.candidates)
+
+
+def drop_actors_beside_places(mentions: list[Mention]) -> list[Mention]:
+    """National institutions and leaders ("Gardai", "the Fed", "Modi") say where a story is
+    only when it names no place: then they are all there is."""
+    kept = [m for m in mentions if m.chosen is None or m.chosen.kind != ACTOR]
+    return kept if kept else mentions
 
 
 def drop_towns(mentions: list[Mention], towns: set[int]) -> list[Mention]:

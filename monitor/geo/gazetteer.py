@@ -20,13 +20,17 @@ from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 6  # 6: given_names, US counties
+CACHE_FORMAT = 7  # 7: actors
 
 # Candidate kinds. BLOCK consumes a phrase ("New York Times") and yields no place.
-BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV = range(7)
-KIND_NAMES = ("block", "country", "demonym", "place", "admin1", "city", "abbreviation")
+BLOCK, COUNTRY, DEMONYM, PLACE, ADMIN, CITY, ABBREV, ACTOR = range(8)
+KIND_NAMES = (
+    "block", "country", "demonym", "place", "admin1", "city", "abbreviation", "actor",
+)
 # Which reading of a name wins, other things equal; candidates are stored in this order.
-PRIOR_RANK = {PLACE: 5, COUNTRY: 4, DEMONYM: 4, ADMIN: 3, CITY: 2, ABBREV: 1, BLOCK: 0}
+PRIOR_RANK = {
+    PLACE: 5, COUNTRY: 4, DEMONYM: 4, ADMIN: 3, CITY: 2, ABBREV: 1, ACTOR: 0, BLOCK: 0,
+}
 
 # Candidate flags.
 WEAK = 1  # counts only with support: dateline, "City, State" binding or its country named

@@ -17,6 +17,7 @@ from typing import Any
 
 from monitor.geo.gazetteer import (
     ABBREV,
+    ACTOR,
     ADMIN,
     BLOCK,
     BOUND_ONLY,
@@ -91,6 +92,9 @@ def _curated_entries(curated: dict[str, Any]) -> Iterator[Entry]:
         yield name, Candidate(name, country, kind, 0, 0)
     for name in curated["blocked"]:
         yield name, Candidate(name, "", BLOCK, 0, 0)
+    for name, country in curated["actors"].items():
+        flags = EXACT if name.isupper() else 0
+        yield name, Candidate(name, country, ACTOR, 0, flags)
     for name, code in curated["abbreviations"].items():
         yield name, Candidate(name, code[:2], ABBREV, 0, EXACT | BOUND_ONLY, code)
 
@@ -228,6 +232,8 @@ def _prune(candidates: list[Candidate]) -> tuple[Candidate, ...]:
         return (next(c for c in candidates if c.kind == BLOCK),)
     if PLACE in kinds or ABBREV in kinds:
         candidates = [c for c in candidates if c.kind in (PLACE, ABBREV)]
+    elif ACTOR in kinds:
+        candidates = [c for c in candidates if c.kind == ACTOR]  # "RSF", "Fed": the actor
     if COUNTRY in kinds or DEMONYM in kinds:
         nations = {c.country for c in candidates if c.kind in (COUNTRY, DEMONYM)}
         candidates = [

@@ -128,7 +128,8 @@ class Tagger:
         if towns:
             mentions = dis.drop_towns(mentions, towns)
         places: list[Place] = []
-        ranked = rank_countries(dis.resolve(mentions), title, text, self._gaz, after, places)
+        resolved = dis.drop_actors_beside_places(dis.resolve(mentions))
+        ranked = rank_countries(resolved, title, text, self._gaz, after, places)
         countries = tuple([country for country, _ in ranked])
         return _geotags(countries, countries[0] if countries else None, tuple(places))
 

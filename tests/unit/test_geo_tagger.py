@@ -337,6 +337,22 @@ def test_a_dateline_reading_holds_for_the_names_other_mentions(tagger: Tagger) -
     assert {p.country for p in tags.places if p.name.lower() == "amsterdam"} == {"NL"}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Gardai have yet to confirm the identity of the youth.", {"IE"}),
+        ("RBI keeps repo rate unchanged, retains neutral stance.", {"IN"}),
+        ("Trump says talks with Iran went well.", {"IR"}),
+        ("Netanyahu met the envoy in Washington.", {"US"}),
+        ("Fed up with delays, commuters walked.", set()),
+    ],
+)
+def test_institutions_and_leaders_count_only_when_no_place_is_named(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.tag(text).countries) == expected
+
+
 def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
     tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
     assert {"RU", "UA", "US"} <= set(tags.countries)
