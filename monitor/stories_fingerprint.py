@@ -38,7 +38,7 @@ def fingerprint(
     title_toks = title_words.tokens()
     toks = title_toks + lead_words.tokens()
     sig = mh.signature(mh.shingles(toks, model.shingle_size), model.num_bins)
-    located = PlaceNames([], [], [], [])
+    located = PlaceNames([], [], [])
     if places:
         located = place_names(
             places,
@@ -62,10 +62,8 @@ def fingerprint(
         signature=sig,
         band_keys=tuple(dict.fromkeys(keys)),
         terms=frozenset(t for t in toks if not t.isdigit()),
-        key_terms=tuple(key_terms),
         names=frozenset(found.strong),
         specific_names=frozenset(specific),
-        title_names=frozenset(n for n in found.in_title if not is_generic_name(n)),
         numbers=numbers(toks),
         lead_length=len(clean_summary.text),
         update_marker=clean_title.marked or clean_summary.marked,
@@ -85,7 +83,6 @@ def _with_places(found: Names, located: PlaceNames) -> Names:
     return Names(
         strong=tuple(dict.fromkeys(found.strong + tuple(located.names))),
         weak=tuple(n for n in found.weak if n not in located.names),
-        in_title=tuple(dict.fromkeys(found.in_title + tuple(located.in_title))),
         initials=found.initials,
     )
 

@@ -55,10 +55,8 @@ class Fingerprint:
     signature: tuple[int, ...]
     band_keys: tuple[str, ...]
     terms: frozenset[str]
-    key_terms: tuple[str, ...]
     names: frozenset[str]
     specific_names: frozenset[str]
-    title_names: frozenset[str]
     numbers: frozenset[str]
     lead_length: int
     update_marker: bool
@@ -88,7 +86,6 @@ class StoryCandidate:
     members: tuple[Member, ...]
     names: frozenset[str]
     specific_names: frozenset[str]
-    title_names: frozenset[str]
     numbers: frozenset[str]
     primary_country: str | None
     first_seen: datetime

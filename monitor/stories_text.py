@@ -185,7 +185,6 @@ class Names:
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
-    in_title: tuple[str, ...]
     initials: tuple[str, ...] = ()  # of multi-word names, to meet acronyms ("rbi")
 
 
@@ -194,7 +193,6 @@ def names(title: Words, lead: Words) -> Names:
     lowered = {w.casefold() for w, _ in title.words + lead.words if w[0].islower()}
     strong: list[str] = []
     weak: list[str] = []
-    in_title: list[str] = []
     for text, headline in ((title, True), (lead, False)):
         title_case = headline and _is_title_case(text.words)
         for word, start in text.words:
@@ -208,15 +206,11 @@ def names(title: Words, lead: Words) -> Names:
                 _add_name(word, weak)
             else:
                 _add_name(word, strong)
-            if headline:
-                _add_name(word, in_title)
     initials: list[str] = []
     for text in (title, lead):
         for letters in _initialisms(text):
             _append(initials, letters)
-    return Names(
-        tuple(strong), tuple(n for n in weak if n not in strong), tuple(in_title), tuple(initials)
-    )
+    return Names(tuple(strong), tuple(n for n in weak if n not in strong), tuple(initials))
 
 
 _CONNECTORS = frozenset({"of", "for", "and", "the", "de", "du", "des", "la", "le", "del"})
@@ -266,7 +260,6 @@ class PlaceNames:
     """The gazetteer's places inside a cleaned title and lead, as names."""
 
     names: list[str]  # each word as written, folded, and each place's name as one string
-    in_title: list[str]
     cities: list[str]  # the names of cities, one string each ("el obeid")
     regions: list[str]  # of states, provinces and other first-level divisions
 
@@ -278,7 +271,7 @@ def place_names(
     text past the lead do not count): each word as written, folded, plus the place's name as
     one string ("al hillah"); spellings of one city meet ("Kiev", "Kyiv"). Countries and other
     generic names are left out."""
-    out = PlaceNames([], [], [], [])
+    out = PlaceNames([], [], [])
     for place in places:
         if place.kind == "actor":
             continue  # an institution or a leader: a name like any other, not a place
@@ -296,8 +289,6 @@ def place_names(
         for name in [*here, whole]:
             if name and name not in _NOT_NAMES and not name.isdigit():
                 _append(out.names, name)
-                if place.field == "title":
-                    _append(out.in_title, name)
     return out
 
 
