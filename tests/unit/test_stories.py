@@ -312,6 +312,21 @@ def test_an_acronym_meets_the_initials_of_its_name() -> None:
     assert results[1].story_id == results[0].story_id
 
 
+def test_a_name_both_reports_only_write_at_a_sentence_start_is_shared() -> None:
+    # Without "Cloudflare" in common each names others ("ChatGPT", "Matthew Prince"): the bar
+    # for two reports naming different things would apply, and their few shared words miss it.
+    first = (
+        "Cloudflare outage knocks websites offline",
+        "Cloudflare reported errors for hours as users of ChatGPT and many banks lost access.",
+    )
+    second = (
+        "Cloudflare blames faulty file for outage",
+        "Cloudflare chief Matthew Prince apologised, saying a file grew beyond its limit.",
+    )
+    results = run([(*first, T0, None), (*second, T0 + timedelta(hours=2), None)])
+    assert results[1].story_id == results[0].story_id
+
+
 def test_scaled_numbers_are_written_out() -> None:
     scaled = fingerprint("BTC tops $150K", "")
     assert scaled.numbers == fingerprint("Bitcoin tops $150,000", "").numbers
