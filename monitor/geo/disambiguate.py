@@ -81,9 +81,9 @@ def is_title_case(text: str) -> bool:
 def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
     """A given name glued to a capitalised word that is neither a place word nor a place
     ("Jordan Peterson", "Chad Smith"), or a river or street named after a place ("Guadalupe
-    River", "Haifa Street" in Baghdad). Any
-    other place there heads an organisation or a facility named after it ("Muscat
-    International Film Festival", "Kentucky Department of Education"): still the place."""
+    River", "Haifa Street" in Baghdad). Any other place there heads an organisation or a
+    facility named after it ("Muscat International Film Festival", "Kentucky Department of
+    Education"): still the place."""
     if not text[m.end + 1 : m.end + 2].isupper():
         return False
     after = _NAME_AFTER.match(text, m.end)
@@ -211,8 +211,8 @@ def _unknown_town(m: Mention, q: Mention) -> bool:
 
 
 def drop_actors_beside_places(mentions: list[Mention]) -> list[Mention]:
-    """National institutions and leaders ("Gardai", "the Fed", "Modi") say where a story is
-    only when it names no place: then they are all there is."""
+    """National institutions and leaders ("Gardai", "RBI", "Modi") say where a story is only
+    when it names no place: then they are all there is."""
     kept = [m for m in mentions if m.chosen is None or m.chosen.kind != ACTOR]
     return kept if kept else mentions
 
@@ -290,6 +290,7 @@ def situate(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> None:
 
 
 def _heads_a_name(m: Mention, text: str, gaz: Gazetteer) -> bool:
+    """Glued to a capitalised word that is no place word: "Rogers Centre"."""
     if not text[m.end + 1 : m.end + 2].isupper():
         return False
     after = _NAME_AFTER.match(text, m.end)
