@@ -152,7 +152,6 @@ VARIANTS: dict[str, StoryModel] = {
         country_key_terms=4,
     ),
     "no weak-name confirmation": replace(DEFAULT_MODEL, confirm_weak=False),
-    "weak names on both sides do not count": replace(DEFAULT_MODEL, weak_pairs=False),
     "no weak-name keys": replace(DEFAULT_MODEL, weak_key_limit=0),
     "no gazetteer places as names": replace(DEFAULT_MODEL, use_places=False),
     "no mentioned countries": replace(DEFAULT_MODEL, use_countries=False),

@@ -153,9 +153,6 @@ def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -
     shared |= {n for n in fp.numbers & cand.numbers if len(n) >= model.shared_number_digits}
     if model.confirm_weak:
         shared |= (fp.weak_names & cand.specific_names) | (fp.specific_names & cand.weak_names)
-    if model.weak_pairs:
-        # Both open a sentence with it and never write it in lower case: "Cloudflare says …".
-        shared |= fp.weak_names & cand.weak_names
     return shared
 
 

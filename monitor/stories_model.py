@@ -28,7 +28,6 @@ class StoryModel:
     country_key_countries: int = 3
     country_key_terms: int = 6
     confirm_weak: bool = True
-    weak_pairs: bool = True
     use_places: bool = True
     use_countries: bool = True
     ramp_grace_h: float = 12.0
