@@ -39,6 +39,7 @@ from monitor.stories_model import (
     Fingerprint,
     Member,
     StoryCandidate,
+    StoryFacts,
     StoryIndex,
     StoryModel,
 )
@@ -92,12 +93,20 @@ def _judge(
 ) -> Assignment | None:
     quiet_days = max(0.0, (item_time - cand.last_seen).total_seconds() / 86400)
     text = max((mh.similarity(fp.signature, m.signature) for m in cand.members), default=0.0)
-    overlap = max((_overlap(fp.terms, m.terms) for m in cand.members), default=0.0)
+    common = [fp.terms & m.terms for m in cand.members]  # content terms shared with each item
+    # The overlap coefficient |A ∩ B| / min(|A|, |B|), against the closest item.
+    overlap = max(
+        (
+            len(c) / (min(len(fp.terms), len(m.terms)) or 1)
+            for c, m in zip(common, cand.members, strict=True)
+        ),
+        default=0.0,
+    )
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
     elif overlap >= _overlap_bar(fp, cand, model) + model.overlap_per_day * max(
         0.0, quiet_days - model.ramp_grace_h / 24
-    ) and _shares_enough(fp, cand, model):
+    ) and _shares_enough(fp, cand, common, model):
         reason = "same-event"
     else:
         return None
@@ -128,12 +137,14 @@ def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> fl
     return model.overlap_threshold
 
 
-def _shares_enough(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> bool:
+def _shares_enough(
+    fp: Fingerprint, cand: StoryCandidate, common: list[frozenset[str]], model: StoryModel
+) -> bool:
     """At least `min_shared_terms` content terms in common with one of the story's items, not
     counting the cities and provinces both name: on short texts a high overlap coefficient can
     rest on two words ("Baghdad", "attack")."""
     where = fp.places | fp.regions | cand.places | cand.regions
-    return any(len((fp.terms & m.terms) - where) >= model.min_shared_terms for m in cand.members)
+    return any(len(c - where) >= model.min_shared_terms for c in common)
 
 
 def _apart(ours: frozenset[str], theirs: frozenset[str]) -> bool:
@@ -156,11 +167,6 @@ def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -
     return shared
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """The overlap coefficient |a ∩ b| / min(|a|, |b|)."""
-    return len(a & b) / (min(len(a), len(b)) or 1)
-
-
 def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT_MODEL) -> bool:
     """New numbers, an UPDATE/BREAKING marker, or a materially longer lead than seen so far."""
     if fp.update_marker or (fp.numbers - cand.numbers):
@@ -168,13 +174,7 @@ def is_update(fp: Fingerprint, cand: StoryCandidate, model: StoryModel = DEFAULT
     return fp.lead_length > model.longer_lead_ratio * max(cand.lead_length, 1)
 
 
-# The name and fact sets an item hands to its story, which accumulates them (every frozenset
-# field the two have in common: names, places, numbers, countries …).
-_ACCUMULATED = tuple(
-    f.name
-    for f in fields(StoryCandidate)
-    if f.name in {g.name for g in fields(Fingerprint)} and str(f.type).startswith("frozenset")
-)
+_ACCUMULATED = tuple(f.name for f in fields(StoryFacts))
 
 
 def new_candidate(

@@ -62,7 +62,6 @@ def fingerprint(
         signature=sig,
         band_keys=tuple(dict.fromkeys(keys)),
         terms=frozenset(t for t in toks if not t.isdigit()),
-        names=frozenset(found.strong),
         specific_names=frozenset(specific),
         numbers=numbers(toks),
         lead_length=len(clean_summary.text),

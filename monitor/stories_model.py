@@ -47,25 +47,31 @@ class StoryModel:
 DEFAULT_MODEL = StoryModel()
 
 
+@dataclass(frozen=True, kw_only=True)
+class StoryFacts:
+    """The names and facts an item brings and its story accumulates (a story's are the union
+    of its items')."""
+
+    specific_names: frozenset[str] = frozenset()  # names that can tell one event from another
+    weak_names: frozenset[str] = frozenset()  # capitalised only by position ("Boeing workers")
+    numbers: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()  # every country the tagger found
+    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
+    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
+    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
+    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
+
+
 @dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(StoryFacts):
     """What an item contributes to story matching; everything here is derived from its text."""
 
     title: str
     signature: tuple[int, ...]
     band_keys: tuple[str, ...]
     terms: frozenset[str]
-    names: frozenset[str]
-    specific_names: frozenset[str]
-    numbers: frozenset[str]
     lead_length: int
     update_marker: bool
-    weak_names: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
-    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
-    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
-    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
 
 
 @dataclass(frozen=True)
@@ -77,27 +83,18 @@ class Member:
 
 
 @dataclass(frozen=True)
-class StoryCandidate:
+class StoryCandidate(StoryFacts):
     """A stored story as assignment sees it. `members` holds the MinHash signature and content
     terms of a few of its items (the first and the latest ones), so a new item is compared with
     real texts rather than with a growing union; names and numbers accumulate."""
 
     story_id: int
     members: tuple[Member, ...]
-    names: frozenset[str]
-    specific_names: frozenset[str]
-    numbers: frozenset[str]
     primary_country: str | None
     first_seen: datetime
     last_seen: datetime
     title: str
     lead_length: int
-    weak_names: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()  # cities named (not datelines), to tell events apart
-    regions: frozenset[str] = frozenset()  # states, provinces and other divisions named
-    initials: frozenset[str] = frozenset()  # of multi-word names: "Reserve Bank of India" → "rbi"
-    place_names: frozenset[str] = frozenset()  # the names that are the gazetteer's places
 
 
 @dataclass(frozen=True)

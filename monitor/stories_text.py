@@ -336,7 +336,7 @@ _GENERIC_NAMES = frozenset(
 # Actors in the news every day: sharing one of them says as little as sharing "Gaza".
 HUB_NAMES = frozenset(
     """hamas hezbollah houthi houthis idf netanyahu trump biden putin zelensky zelenskiy
-    zelenskyy taliban isis nato kremlin pentagon white house xi modi erdogan khamenei rsf
+    zelenskyy taliban isis nato kremlin pentagon xi modi erdogan khamenei rsf
     wagner tass xinhua irna sana wam kcna ukrinform reuters ap afp bbc cnn un unicef who
     opec imf fed ecb""".split()
 )

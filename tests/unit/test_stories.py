@@ -182,7 +182,7 @@ def test_a_dateline_place_is_not_a_name_of_the_story() -> None:
     title = "Schools shut as smog thickens"
     summary = "NEW DELHI (Reuters) - Authorities shut primary schools in Lahore on Monday."
     tags = GeoTags(("IN", "PK"), "PK", (place(summary, "NEW DELHI", "IN", "text"),))
-    assert not {"new delhi", "delhi"} & fingerprint(title, summary, geo=tags).names
+    assert not {"new delhi", "delhi"} & fingerprint(title, summary, geo=tags).specific_names
 
 
 def test_different_primary_countries_join_when_each_report_mentions_the_others() -> None:
