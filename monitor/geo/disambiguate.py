@@ -84,19 +84,23 @@ def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) 
     River", "Haifa Street" in Baghdad). Any other place there heads an organisation or a
     facility named after it ("Muscat International Film Festival", "Kentucky Department of
     Education"): still the place."""
-    if not text[m.end + 1 : m.end + 2].isupper():
-        return False
-    after = _NAME_AFTER.match(text, m.end)
+    after = _word_after(m, text)
     if after is None:
         return False
-    if after.group(1) in gaz.feature_nouns:
+    if after in gaz.feature_nouns:
         return True  # "the Guadalupe River" is not Guadalupe, Mexico
-    if after.group(1) in gaz.place_suffixes:
-        return False
-    if m.surface not in gaz.given_names:
+    if after in gaz.place_suffixes or m.surface not in gaz.given_names:
         return False
     # "Hassan Ali Qassir": a first name before another first name, even one that is a place.
-    return after.group(1) in gaz.given_names or not any(x.start == m.end + 1 for x in others)
+    return after in gaz.given_names or not any(x.start == m.end + 1 for x in others)
+
+
+def _word_after(m: Mention, text: str) -> str | None:
+    """The capitalised word glued to the mention's end, if any ("Muscat International")."""
+    if not text[m.end + 1 : m.end + 2].isupper():
+        return None
+    after = _NAME_AFTER.match(text, m.end)
+    return after.group(1) if after else None
 
 
 def _name_precedes(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
@@ -291,10 +295,8 @@ def situate(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> None:
 
 def _heads_a_name(m: Mention, text: str, gaz: Gazetteer) -> bool:
     """Glued to a capitalised word that is no place word: "Rogers Centre"."""
-    if not text[m.end + 1 : m.end + 2].isupper():
-        return False
-    after = _NAME_AFTER.match(text, m.end)
-    return after is not None and after.group(1) not in gaz.place_suffixes
+    after = _word_after(m, text)
+    return after is not None and after not in gaz.place_suffixes
 
 
 def resolve(mentions: Sequence[Mention]) -> list[Mention]:

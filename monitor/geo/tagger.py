@@ -110,21 +110,17 @@ class Tagger:
         if dateline is not None:
             _mark_dateline(body, dateline.place, dateline.qualifier)
             after = (dateline.qualifier or dateline.place)[1]
-        towns: set[int] = set()
-        if head_flags & (KEY_SENSITIVE | KEY_WEAK) and dis.is_title_case(title):
-            # Every word is capitalised: "Rockets Hit Baghdad" says nothing about "Hit". A
-            # "City, State" pair still binds first: "Riley Smith of Paris, TX".
-            if len(heads) > 1 and "," in title:
-                dis.bind_pairs(heads, title, towns)
-            heads = dis.drop_weak(heads)
-            head_flags &= ~KEY_WEAK
-        elif head_flags & KEY_SENSITIVE:
+        # Every word of a title-case headline is capitalised: "Rockets Hit Baghdad" says nothing
+        # about "Hit", so neither person names nor weak readings are read from it.
+        title_case = bool(head_flags & (KEY_SENSITIVE | KEY_WEAK)) and dis.is_title_case(title)
+        if head_flags & KEY_SENSITIVE and not title_case:
             people |= dis.person_words(heads, title, self._gaz)
         if body_flags & KEY_SENSITIVE:
             people |= dis.person_words(body, text, self._gaz)
-        mentions = self._settle(heads, title, people, head_flags, towns) if heads else heads
+        towns: set[int] = set()
+        mentions = self._settle(heads, title, people, head_flags, towns, title_case)
         if body:
-            mentions += self._settle(body, text, people, body_flags, towns)
+            mentions += self._settle(body, text, people, body_flags, towns, False)
         if towns:
             mentions = dis.drop_towns(mentions, towns)
         places: list[Place] = []
@@ -195,15 +191,18 @@ class Tagger:
 
     def _settle(
         self, mentions: list[dis.Mention], text: str, people: set[str], flags: int,
-        towns: set[int],
+        towns: set[int], title_case: bool,
     ) -> list[dis.Mention]:
         """One field's mentions after person names, "City, State" pairs and "in Nice" context;
-        `flags` is the union of their key flags. Unknown towns' names are added to `towns`."""
+        `flags` is the union of their key flags. Unknown towns' names are added to `towns`.
+        In a title-case headline only bound readings stay weak ("… of Paris, TX")."""
         if not mentions:
             return mentions
         kept = dis.drop_people(mentions, people) if people else mentions
         if len(kept) > 1 and "," in text:
             dis.bind_pairs(kept, text, towns)
+        if title_case:
+            return dis.drop_weak(kept)
         if flags & KEY_WEAK:
             dis.situate(kept, text, self._gaz)
         return kept
