@@ -45,6 +45,7 @@ _LANGUAGE_USE = re.compile(
 )
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
 SEVERAL = -2  # in anchors(): a country that more than one name anchors
+CLEARED = ""  # in person_words(): some mention lost all its readings
 
 
 @dataclass(slots=True)
@@ -87,12 +88,24 @@ def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) 
     after = _word_after(m, text)
     if after is None:
         return False
-    if after in gaz.feature_nouns:
-        return True  # "the Guadalupe River" is not Guadalupe, Mexico
     if after in gaz.place_suffixes or m.surface not in gaz.given_names:
         return False
-    # "Hassan Ali Qassir": a first name before another first name, even one that is a place.
-    return after in gaz.given_names or not any(x.start == m.end + 1 for x in others)
+    # "Hassan Ali Qassir": a first name before another first name, even one that is a place;
+    # "Vladimir Putin": before a leader's name, which is no place.
+    return after in gaz.given_names or not any(
+        x.start == m.end + 1 and not _is_actor_name(x) for x in others
+    )
+
+
+def _is_actor_name(m: Mention) -> bool:
+    """Every reading is an institution or a leader ("Putin"): a name, not a place."""
+    return all(c.kind == ACTOR for c in m.candidates)
+
+
+def _names_a_feature(m: Mention, text: str, gaz: Gazetteer) -> bool:
+    """A river or street named after a place: "the Guadalupe River" is not Guadalupe, Mexico."""
+    after = _word_after(m, text)
+    return after is not None and after in gaz.feature_nouns
 
 
 def _word_after(m: Mention, text: str) -> str | None:
@@ -121,7 +134,7 @@ def _name_precedes(m: Mention, text: str, gaz: Gazetteer, others: list[Mention])
     starts_sentence = word_start == 0 or text[:word_start].rstrip()[-1:] in _SENTENCE_ENDS
     if starts_sentence and before.group(1) not in gaz.given_names:
         return False
-    return not any(x.end == m.start - 1 for x in others)
+    return not any(x.end == m.start - 1 and not _is_actor_name(x) for x in others)
 
 
 def drop_language_uses(mentions: list[Mention], text: str) -> list[Mention]:
@@ -141,14 +154,18 @@ def _language_or_flag(m: Mention, text: str) -> bool:
 
 def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]:
     """Surnames seen in a person context ("Lloyd Austin"), so that a later bare "Austin"
-    in the same item is the person too."""
-    return {
-        m.surface
-        for m in mentions
-        if m.sensitive
-        and not m.dateline
-        and (_name_follows(m, text, gaz, mentions) or _name_precedes(m, text, gaz, mentions))
-    }
+    in the same item is the person too. A name that heads a river's or a street's ("the
+    Tijuana River") loses its readings there only: a later bare "Tijuana" is the city."""
+    people = set()
+    for m in mentions:
+        if not m.sensitive or m.dateline:
+            continue
+        if _names_a_feature(m, text, gaz):
+            m.candidates = ()
+            people.add(CLEARED)  # so that drop_people() runs and drops it
+        elif _name_follows(m, text, gaz, mentions) or _name_precedes(m, text, gaz, mentions):
+            people.add(m.surface)
+    return people
 
 
 def drop_weak(mentions: list[Mention]) -> list[Mention]:
@@ -167,7 +184,7 @@ def drop_weak(mentions: list[Mention]) -> list[Mention]:
 def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
     kept = []
     for m in mentions:
-        if m.sensitive and m.surface in people:
+        if m.sensitive and m.surface in people and m.candidates:
             m.candidates = tuple(c for c in m.candidates if not person_sensitive(c))
         if m.candidates:
             kept.append(m)

@@ -469,6 +469,34 @@ def test_scene_beats_actor(tagger: Tagger, title: str, text: str, expected: str)
     assert tagger.tag(text, title).primary == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Turkey shells border villages",
+         "Turkey shelled two villages in northern Syria overnight, a monitoring group said.", "SY"),
+        ("Israel bombs port", "Israel bombed the port of Hodeidah in Yemen on Monday.", "YE"),
+    ],
+)
+def test_the_country_that_attacks_is_an_actor(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+def test_a_first_name_before_a_leaders_name_is_no_place(tagger: Tagger) -> None:
+    tags = tagger.tag("Officials in Ottawa said Vladimir Putin had telephoned on Monday.")
+    assert [p.name for p in tags.places] == ["Ottawa"]
+
+
+def test_a_river_named_after_a_city_leaves_the_citys_other_mentions(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "Volunteers pulled tyres out of the Tijuana River near San Diego.",
+        "Sewage from Tijuana fouls beaches",
+    )
+    assert tags.primary == "MX"
+    assert [p.name for p in tags.places] == ["Tijuana", "San Diego"]
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
