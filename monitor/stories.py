@@ -143,7 +143,7 @@ def _shares_enough(
     """At least `min_shared_terms` content terms in common with one of the story's items, not
     counting the cities and provinces both name: on short texts a high overlap coefficient can
     rest on two words ("Baghdad", "attack")."""
-    where = fp.places | fp.regions | cand.places | cand.regions
+    where = {p[: model.term_prefix] for p in fp.places | fp.regions | cand.places | cand.regions}
     return any(len(c - where) >= model.min_shared_terms for c in common)
 
 

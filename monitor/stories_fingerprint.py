@@ -61,7 +61,7 @@ def fingerprint(
         title=clean_title.text,
         signature=sig,
         band_keys=tuple(dict.fromkeys(keys)),
-        terms=frozenset(t for t in toks if not t.isdigit()),
+        terms=content_terms(toks, model),
         specific_names=frozenset(specific),
         numbers=numbers(toks),
         lead_length=len(clean_summary.text),
@@ -73,6 +73,14 @@ def fingerprint(
         initials=frozenset(found.initials),
         place_names=frozenset(located.names),
     )
+
+
+def content_terms(toks: list[str], model: StoryModel = DEFAULT_MODEL) -> frozenset[str]:
+    """The tokens compared by the same-event rule, cut to their first `term_prefix` letters, so
+    that inflections and cognates meet: "president" / "presidential" / "presidente", "military"
+    / "militaire" / "militar", "investigation" / "investigators" / "investigacion". Numbers are
+    facts, compared on their own (`numbers`)."""
+    return frozenset(t[: model.term_prefix] for t in toks if not t.isdigit())
 
 
 def _with_places(found: Names, located: PlaceNames) -> Names:

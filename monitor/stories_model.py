@@ -41,6 +41,7 @@ class StoryModel:
     overlap_per_day: float = 0.5
     longer_lead_ratio: float = 1.5
     min_shared_terms: int = 2
+    term_prefix: int = 7  # content terms are compared by their first letters (see fingerprint)
     shared_number_digits: int = 2
 
 

@@ -297,6 +297,12 @@ def test_one_fact_in_different_words_and_languages_is_one_term() -> None:
     assert fingerprint("BTC tops $150K", "").terms & fingerprint("Bitcoin tops $150K", "").terms
 
 
+def test_inflections_and_cognates_meet_on_their_first_seven_letters() -> None:
+    english = fingerprint("Presidential guard: military investigators question officers", "")
+    spanish = fingerprint("El presidente ordena una investigación militar", "")
+    assert {"preside", "militar", "investi"} <= english.terms & spanish.terms
+
+
 def test_an_acronym_meets_the_initials_of_its_name() -> None:
     full = (
         "India's central bank holds rates steady",
