@@ -2,7 +2,7 @@
 
     BAGHDAD (Reuters) - ...              Baghdad, Dec 20 (AFP) - ...
     KYIV, Ukraine — ...                  GAZA CITY, Gaza Strip (AP) — ...
-    SAO PAULO, Brazil, Nov 3 (Reuters) - NEW DELHI: ...
+    SAO PAULO, Brazil, Nov 3 (Reuters) - NEW DELHI: ...          WASHINGTON—President ...
 
 A title-case place counts only with an agency, a date or a dash after a qualifier, so that an
 ordinary first sentence ("Iraq, Syria and Iran - ...") is not mistaken for a dateline.
@@ -18,7 +18,9 @@ _WORD = r"[A-Z][\w.'’\-]*"
 _NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|de|da|del|du|la|el|al|the)){{0,3}}"
 # The dateline's end: a dash or colon followed by a space, within the first 100 characters
 # (with the spaces before it, found by stepping back: see find_dateline).
-_DASH = re.compile(r"(?P<dash>[-—–:]{1,2})\s")
+# An em or en dash may also be glued to the text after an all-capitals place:
+# "WASHINGTON—President …" (checked below).
+_DASH = re.compile(r"(?P<dash>[-—–:]{1,2})\s|(?P<glued>[—–])(?=[A-Z\"“])")
 _HEAD = re.compile(
     rf"""\s*(?P<place>{_NAME})
         (?:,\s*(?P<qual>(?!{_MONTH}){_NAME}))?
@@ -48,12 +50,14 @@ def find_dateline(text: str) -> Dateline | None:
     if m is None:
         return None
     place = m.group("place")
+    if dash.group("glued") and place.upper() != place:
+        return None
     # The place starts with a capital letter: all capitals needs no test that it has letters.
     if not (
         m.group("agency")
         or m.group("date")
         or place.upper() == place
-        or (m.group("qual") is not None and dash.group("dash") != ":")
+        or (m.group("qual") is not None and dash.group("dash") not in (":", None))
     ):
         return None
     qualifier = m.span("qual") if m.group("qual") else None

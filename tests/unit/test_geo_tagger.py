@@ -497,6 +497,15 @@ def test_a_river_named_after_a_city_leaves_the_citys_other_mentions(tagger: Tagg
     assert [p.name for p in tags.places] == ["Tijuana", "San Diego"]
 
 
+def test_a_dateline_glued_to_its_dash_is_a_dateline(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "WASHINGTON—The White House said on Tuesday it would keep 900 troops in Syria, "
+        "reversing a plan to pull them out of Syria by spring.",
+        "U.S. drops plan to leave Syria",
+    )
+    assert tags.primary == "US"
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
