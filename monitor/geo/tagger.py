@@ -35,6 +35,7 @@ from monitor.geo.gazetteer import (
     key_flags,
 )
 from monitor.geo.normalize import padded, pattern_key
+from monitor.geo.roads import find_road
 from monitor.geo.scoring import rank_countries
 from monitor.types import GeoTags, Place
 
@@ -102,7 +103,7 @@ class Tagger:
         people: set[str] = set()
         heads, head_flags, body, body_flags = self._find(title, text, people)
         if not heads and not body:
-            return _NOTHING
+            return _by_road(text, title)
         after = 0
         # The dateline only marks text mentions and moves the first sentence's start, which
         # only text mentions use: without any, neither matters.
@@ -125,6 +126,8 @@ class Tagger:
             mentions = dis.drop_towns(mentions, towns)
         places: list[Place] = []
         resolved = dis.drop_actors_beside_places(dis.resolve(mentions))
+        if not resolved:
+            return _by_road(text, title)
         ranked = rank_countries(resolved, title, text, self._gaz, after, places)
         countries = tuple([country for country, _ in ranked])
         return _geotags(countries, countries[0] if countries else None, tuple(places))
@@ -223,6 +226,14 @@ def _geotags(countries: tuple[str, ...], primary: str | None, places: tuple[Plac
     tags = object.__new__(GeoTags)
     tags.__dict__.update(countries=countries, primary=primary, places=places)
     return tags
+
+
+def _by_road(text: str, title: str) -> GeoTags:
+    """An item that names no place but a British road number ("the A120") is in Britain."""
+    road = find_road(text, title)
+    if road is None:
+        return _NOTHING
+    return _geotags((road.country,), road.country, (road,))
 
 
 def _mark_dateline(

@@ -506,6 +506,23 @@ def test_a_dateline_glued_to_its_dash_is_a_dateline(tagger: Tagger) -> None:
     assert tags.primary == "US"
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Lorry overturns", "Traffic is queuing after a lorry overturned on the A38 at dawn.",
+         "GB"),
+        ("", "The M62 will shut overnight between two junctions for resurfacing.", "GB"),
+        ("", "The A380 superjumbo made its last flight for the airline.", None),
+        ("", "The M23 rebels said they had seized a hill.", None),
+        ("", "A lorry overturned on the A38 near Bristol.", "GB"),
+    ],
+)
+def test_a_british_road_number_places_an_item_that_names_no_place(
+    tagger: Tagger, title: str, text: str, expected: str | None
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
