@@ -201,6 +201,8 @@ def _city_names(city: dict[str, Any], name: str, pop: int) -> Iterator[tuple[str
     cities only) just the spellings close to the main name are kept ("Kiev", "Ha Noi"): the
     rest are other languages' names and nicknames ("Le Cap", "Garden City" for Singapore)."""
     yield name, False
+    if city["countrycode"] == "PH" and name.endswith(" City"):
+        yield name[:-5], False  # GeoNames' "Makati City", "Paranaque City": news writes "Makati"
     if name.startswith("Saint "):
         yield "St " + name[6:], False
         yield "St. " + name[6:], False

@@ -523,6 +523,11 @@ def test_a_british_road_number_places_an_item_that_names_no_place(
     assert tagger.tag(text, title).primary == expected
 
 
+def test_a_philippine_city_is_found_without_city_after_its_name(tagger: Tagger) -> None:
+    tags = tagger.tag("A Makati court on Monday fined two firms over unpaid taxes.")
+    assert (tags.primary, [p.name for p in tags.places]) == ("PH", ["Makati"])
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
