@@ -29,7 +29,7 @@ from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
 from monitor import stories_minhash as mh
-from monitor.stories_fingerprint import fingerprint
+from monitor.stories_fingerprint import fingerprint, headline_terms
 from monitor.stories_index import MemoryStoryIndex
 from monitor.stories_model import (
     DEFAULT_MODEL,
@@ -102,12 +102,15 @@ def _judge(
         ),
         default=0.0,
     )
+    ramp = model.overlap_per_day * max(0.0, quiet_days - model.ramp_grace_h / 24)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
-    elif overlap >= _overlap_bar(fp, cand, model) + model.overlap_per_day * max(
-        0.0, quiet_days - model.ramp_grace_h / 24
-    ) and _shares_enough(fp, cand, common, model):
+    elif (bar := _overlap_bar(fp, cand, model)) >= model.place_conflict_overlap:
+        return None
+    elif overlap >= bar + ramp and _shares_enough(fp, cand, common, model):
         reason = "same-event"
+    elif _same_headline(fp, cand, model, ramp, named=bool(_shared_specific(fp, cand, model))):
+        reason = "same-headline"
     else:
         return None
     return Assignment(
@@ -117,6 +120,29 @@ def _judge(
         score=text + overlap,
         reason=reason,
     )
+
+
+def _same_headline(
+    fp: Fingerprint, cand: StoryCandidate, model: StoryModel, ramp: float, *, named: bool
+) -> bool:
+    """A headline says what happened in a few words, so two that share most of theirs report
+    one event even when the leads go separate ways ("Tsunami advisory lifted, 7 hurt after
+    temblor in Kushiro" / "Japan issues tsunami advisory after 6.8 tremor"): terms in common
+    covering `headline_overlap` of the shorter headline (the story's first), or
+    `headline_in_text` of one headline inside the other side's title and lead. At least
+    `min_headline_terms` of them when the two share a name or place (`named`), one more when
+    they do not ("Rockets hit …" twenty times is twenty events). Both bars ride the time ramp;
+    different cities or provinces never get here."""
+    least = model.min_headline_terms + (0 if named else 1)
+    ours, theirs = headline_terms(fp.title, model), headline_terms(cand.title, model)
+    pairs = [(ours, theirs, min(len(ours), len(theirs)), model.headline_overlap)]
+    pairs += [(ours, m.terms, len(ours), model.headline_in_text) for m in cand.members]
+    pairs.append((theirs, fp.terms, len(theirs), model.headline_in_text))
+    for head, other, size, bar in pairs:
+        shared = len(head & other)
+        if shared >= least and shared >= (bar + ramp) * size:
+            return True
+    return False
 
 
 def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> float:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from monitor import stories_minhash as mh
 from monitor.stories_model import DEFAULT_MODEL, LEAD_WORDS, Fingerprint, StoryModel
 from monitor.stories_text import (
@@ -15,6 +17,7 @@ from monitor.stories_text import (
     place_names,
     span_of,
     strip_boilerplate,
+    tokens,
 )
 from monitor.types import GeoTags
 
@@ -81,6 +84,13 @@ def content_terms(toks: list[str], model: StoryModel = DEFAULT_MODEL) -> frozens
     / "militaire" / "militar", "investigation" / "investigators" / "investigacion". Numbers are
     facts, compared on their own (`numbers`)."""
     return frozenset(t[: model.term_prefix] for t in toks if not t.isdigit())
+
+
+@lru_cache(maxsize=4096)
+def headline_terms(title: str, model: StoryModel = DEFAULT_MODEL) -> frozenset[str]:
+    """The content terms of a cleaned title (`Fingerprint.title`, `StoryCandidate.title`), as
+    `content_terms` makes them. Cached: a story's title is compared with every item it meets."""
+    return content_terms(tokens(title), model)
 
 
 def _with_places(found: Names, located: PlaceNames) -> Names:

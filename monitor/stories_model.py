@@ -42,6 +42,9 @@ class StoryModel:
     longer_lead_ratio: float = 1.5
     min_shared_terms: int = 2
     term_prefix: int = 7  # content terms are compared by their first letters (see fingerprint)
+    headline_overlap: float = 0.3  # of the shorter headline's terms in the other headline
+    headline_in_text: float = 0.5  # of one headline's terms in the other's title and lead
+    min_headline_terms: int = 2
     shared_number_digits: int = 2
 
 

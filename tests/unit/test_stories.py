@@ -329,6 +329,22 @@ def test_reports_sharing_only_a_headline_verb_phrase_stay_apart() -> None:
     assert len({r.story_id for r in run(items)}) == 20
 
 
+def test_reports_whose_headlines_say_the_same_join_though_their_leads_differ() -> None:
+    first = (
+        "Tsunami advisory issued after quake",
+        "Waves of about 20 centimetres reached two fishing harbours, the meteorological agency "
+        "said, adding that ferries would resume sailing by the afternoon and schools would reopen.",
+    )
+    second = (
+        "Quake: tsunami advisory lifted",
+        "Residents of low-lying towns moved to higher ground before dawn while trains were halted "
+        "for inspection of tracks and bridges, broadcasters showed shelves toppled in shops.",
+    )
+    results = run([(*first, T0, "XX"), (*second, T0 + timedelta(hours=2), "XX")])
+    assert results[1].story_id == results[0].story_id
+    assert results[1].reason == "same-headline"
+
+
 def test_scaled_numbers_are_written_out() -> None:
     scaled = fingerprint("BTC tops $150K", "")
     assert scaled.numbers == fingerprint("Bitcoin tops $150,000", "").numbers
