@@ -27,13 +27,23 @@ TITLE_LEAD_BONUS = 2.0  # the first place in a headline is usually its subject
 FIRST_SENTENCE_FACTOR = 1.5
 LOCATIVE_BONUS = 1.5
 ACTOR_WEIGHT = 0.75
+ORIGIN_WEIGHT = 0.75  # "refugees fleeing Darfur": where people left, not where the story is
 QUALIFIER_WEIGHT = 1.0
 COUNTRY_WEIGHT = 2.0
 DEMONYM_WEIGHT = 1.0
 SPECIFIC_WEIGHT = 3.0
 _GLUE = (" ", "-")  # between a name and the word that makes it an actor
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+(?:'s)?)")
+_FLED_WORD = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b", re.IGNORECASE)
+_FLED = re.compile(
+    r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b[^.;:!?]{0,50}$", re.IGNORECASE
+)
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
+
+
+def _fled_from(text: str, start: int) -> bool:
+    """After "fleeing", "fled", "escaping" in the same clause: where people came from."""
+    return _FLED.search(text, max(0, start - 60), start) is not None
 
 
 def first_sentence_end(text: str, after: int = 0) -> int:
@@ -87,6 +97,8 @@ def rank_countries(
     scores: dict[str, float] = {}
     first_end = -1  # found only when a text mention needs it
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
+    # The field that speaks of people fleeing, if any (the word test is cheap, the regex not).
+    fled_in = text if _FLED_WORD.search(text) else title if _FLED_WORD.search(title) else None
     for m in mentions:
         c = m.chosen
         assert c is not None
@@ -116,6 +128,8 @@ def rank_countries(
                 w = ACTOR_WEIGHT
             elif m.start > 2 and source[m.start - 1] == " " and preposition_before(source, m.start):
                 w += LOCATIVE_BONUS
+        if m.start > 6 and source is fled_in and _fled_from(source, m.start):
+            w = ORIGIN_WEIGHT
         w *= factor
         if m.dateline:
             w = _dateline_weight(w, m, mentions, gaz)

@@ -528,6 +528,14 @@ def test_a_philippine_city_is_found_without_city_after_its_name(tagger: Tagger) 
     assert (tags.primary, [p.name for p in tags.places]) == ("PH", ["Makati"])
 
 
+def test_where_refugees_fled_from_is_not_where_they_are(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "Aid groups say camps in Chad are full. Families keep arriving after fleeing "
+        "fighting in the Darfur region of Sudan and the border towns of Sudan."
+    )
+    assert tags.primary == "TD"
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
