@@ -38,6 +38,11 @@ _NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][a-z]+) $")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _SENTENCE_ENDS = frozenset(".!?:;|\"“”'‘’—–(")
 _BINDING_GAP = re.compile(r",\s{1,2}")
+_NEARBY_GAP = re.compile(
+    r",\s{1,2}(?:(?:about|some|just|roughly|around)\s)?"
+    r"(?:\d[\d,.]*\s?(?:km|kilometres|kilometers|miles|mi)\s)?"
+    r"(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?\s+of|near|outside)\s(?:the\s)?"
+)
 _FLAG_USE = re.compile(r"[\s-](?:flagged|registered)\b")
 _LANGUAGE_USE = re.compile(
     r"[\s-](?:speaking|speakers?|language|languages|dubbed|version|translation|subtitles|"
@@ -215,6 +220,26 @@ def bind_pairs(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
         countries = {c.country for c in m.candidates}
         q.candidates = tuple(c for c in q.candidates if c.country in countries)
         q.qualifier = True
+
+
+def bind_nearby(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
+    """'Edmonton, south of Cairns', 'Kibeho, 30 km east of Butare': a place said to lie near
+    another lies in its country. A name with no reading there is a town the gazetteer lacks:
+    it is dropped (added to `towns`) and its neighbour says where."""
+    for m, q in zip(mentions, mentions[1:], strict=False):
+        if text[m.end : m.end + 1] != "," or not _NEARBY_GAP.fullmatch(text, m.end, q.start):
+            continue
+        countries = {c.country for c in q.candidates if c.kind != DEMONYM}
+        if len(countries) != 1 or not any(c.kind in (CITY, ADMIN) for c in m.candidates):
+            continue
+        inside = [c for c in m.candidates if c.country in countries]
+        if inside:
+            m.candidates = tuple(inside)
+            m.bound = True
+        elif not any(c.kind in (COUNTRY, PLACE) for c in m.candidates):
+            m.candidates = ()
+            towns.add(m.name)
+        q.bound = True
 
 
 def _unknown_town(m: Mention, q: Mention) -> bool:

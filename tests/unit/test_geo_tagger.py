@@ -536,6 +536,21 @@ def test_where_refugees_fled_from_is_not_where_they_are(tagger: Tagger) -> None:
     assert tags.primary == "TD"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "names"),
+    [
+        ("A fisherman was hurt at Edmonton, south of Cairns, on Sunday.", "AU", ["Cairns"]),
+        ("Two farms burned at Perth, 40 km west of Glasgow, overnight.", "GB",
+         ["Perth", "Glasgow"]),
+    ],
+)
+def test_a_place_said_to_lie_near_another_lies_in_its_country(
+    tagger: Tagger, text: str, expected: str, names: list[str]
+) -> None:
+    tags = tagger.tag(text)
+    assert (tags.primary, [p.name for p in tags.places]) == (expected, names)
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
