@@ -27,7 +27,9 @@ TITLE_LEAD_BONUS = 2.0  # the first place in a headline is usually its subject
 FIRST_SENTENCE_FACTOR = 1.5
 LOCATIVE_BONUS = 1.5
 ACTOR_WEIGHT = 0.75
-ORIGIN_WEIGHT = 0.75  # "refugees fleeing Darfur": where people left, not where the story is
+# "refugees fleeing Darfur", "toys made in China": where people or goods came from, not where
+# the story is.
+ORIGIN_WEIGHT = 0.75
 QUALIFIER_WEIGHT = 1.0
 COUNTRY_WEIGHT = 2.0
 DEMONYM_WEIGHT = 1.0
@@ -128,8 +130,13 @@ def rank_countries(
                 w = ACTOR_WEIGHT
             elif m.start > 2 and source[m.start - 1] == " " and preposition_before(source, m.start):
                 w += LOCATIVE_BONUS
-        if m.start > 6 and source is fled_in and _fled_from(source, m.start):
+        if m.start > 6 and (
+            (source is fled_in and _fled_from(source, m.start))
+            or source[m.start - 8 : m.start].lower() == "made in "
+        ):
             w = ORIGIN_WEIGHT
+        elif source[m.end : m.end + 5] == "-made":
+            w = ORIGIN_WEIGHT  # "Chinese-made toys": where goods come from
         w *= factor
         if m.dateline:
             w = _dateline_weight(w, m, mentions, gaz)

@@ -551,6 +551,14 @@ def test_a_place_said_to_lie_near_another_lies_in_its_country(
     assert (tags.primary, [p.name for p in tags.places]) == (expected, names)
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["Recall of kettles made in China widens", "China-made kettles recalled"],
+)
+def test_where_goods_were_made_is_not_the_scene(tagger: Tagger, title: str) -> None:
+    assert tagger.tag("A retailer in Ohio issued the recall on Friday.", title).primary == "US"
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
