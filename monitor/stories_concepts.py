@@ -79,6 +79,14 @@ brussel bruxelle
 geneva geneve genf
 premier pm primer
 parliament parliamentary lawmakers legislature congress assemblee parlamento
+stab stabbing stabbings stabbed knifeman knife messerangriff messerattacke apunalamiento
+  esfaqueamento
+outage outages apagon apagone stromausfall
+tariff tariffs arancel aranceles zoll zolle
+ecb bce ezb
+nato otan
+imf fmi iwf
+opec opep
 """
 
 CONCEPTS: dict[str, str] = {}

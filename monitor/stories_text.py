@@ -70,7 +70,14 @@ STOP_WORDS = frozenset(
     pas plus ont été son sa ses leur leurs il elle ils elles apres selon lors
     el los las del y por para con una que se al lo como su sus fue han ha tras segun sobre
     der die das und von zu mit den dem ein eine im ist nach bei auf aus
-    o os as do da dos das em com um uma para pelo pela""".split()
+    o os as do da dos das em com um uma para pelo pela
+    ne se ou mais nous vous ete etre contre sans sous vers chez tout toute tous toutes
+    moins aussi encore dont ou
+    es esta estan contra desde hasta durante menos muy tambien estos otro otra
+    ya dijo
+    nicht sich auch als wie noch wird wurde wurden sind haben durch gegen seit mindestens
+    einem einen einer eines zum zur vom um unter sowie laut sagte
+    no na nos nas ao aos pelos pelas foi ser menos sem apos disse""".split()
 )
 NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -78,6 +85,15 @@ NUMBER_WORDS = {
     "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18",
     "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
     "hundred": "100", "dozen": "12",
+    # French, Spanish, German, Portuguese (not those that are also words: "neuf", "sept", "once")
+    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "huit": "8", "dix": "10",
+    "douze": "12", "vingt": "20", "trente": "30",
+    "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7", "ocho": "8",
+    "nueve": "9", "diez": "10", "doce": "12", "veinte": "20", "treinta": "30",
+    "zwei": "2", "drei": "3", "vier": "4", "funf": "5", "sechs": "6", "sieben": "7", "acht": "8",
+    "neun": "9", "zehn": "10", "zwolf": "12", "zwanzig": "20", "dreissig": "30",
+    "quatro": "4", "sete": "7", "oito": "8", "nove": "9", "dez": "10", "doze": "12",
+    "vinte": "20", "trinta": "30",
 }
 # Capitalised words that are not names: headline verbs and sentence fillers seen capitalised.
 _NOT_NAMES = STOP_WORDS | {"mr", "mrs", "ms", "dr", "sen", "gen", "col", "lt", "st", "president"}

@@ -303,6 +303,19 @@ def test_inflections_and_cognates_meet_on_their_first_seven_letters() -> None:
     assert {"preside", "militar", "investi"} <= english.terms & spanish.terms
 
 
+def test_a_knife_attack_is_one_term_in_every_language_and_so_is_the_central_bank() -> None:
+    english = fingerprint("Three dead in knife attack at city festival", "")
+    for other in ("Stabbing at city festival", "Messerangriff auf Stadtfest", "Apuñalamiento"):
+        assert "stab" in english.terms & fingerprint(other, "").terms
+    assert fingerprint("ECB holds rates", "").terms & fingerprint("La BCE maintient", "").terms
+    assert "ecb" in fingerprint("Die EZB lässt den Leitzins", "").specific_names
+
+
+def test_number_words_in_other_languages_are_numbers() -> None:
+    for text in ("Trois morts", "Tres muertos", "Drei Tote", "Três mortos"):
+        assert fingerprint(text, "").numbers == frozenset({"3"}), text
+
+
 def test_an_acronym_meets_the_initials_of_its_name() -> None:
     full = (
         "India's central bank holds rates steady",
