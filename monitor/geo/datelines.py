@@ -18,9 +18,9 @@ _WORD = r"[A-Z][\w.'’\-]*"
 _NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|de|da|del|du|la|el|al|the)){{0,3}}"
 # The dateline's end: a dash or colon followed by a space, within the first 100 characters
 # (with the spaces before it, found by stepping back: see find_dateline).
-# An em or en dash may also be glued to the text after an all-capitals place:
-# "WASHINGTON—President …" (checked below).
-_DASH = re.compile(r"(?P<dash>[-—–:]{1,2})\s|(?P<glued>[—–])(?=[A-Z\"“])")
+_DASH = re.compile(r"(?P<dash>[-—–:]{1,2})\s")
+# An all-capitals place with an em or en dash glued to the text: "WASHINGTON—President …".
+_GLUED = re.compile(r"[A-Z][A-Z.'’ -]{2,30}?(?=[—–][A-Z\"“])")
 _HEAD = re.compile(
     rf"""\s*(?P<place>{_NAME})
         (?:,\s*(?P<qual>(?!{_MONTH}){_NAME}))?
@@ -41,6 +41,15 @@ class Dateline:
 def find_dateline(text: str) -> Dateline | None:
     if not text[:1].isupper():
         return None
+    found = _wire_dateline(text)
+    if found is None and text[1:2].isupper():
+        glued = _GLUED.match(text)
+        if glued is not None:
+            return Dateline(place=(0, len(glued.group().rstrip())), qualifier=None)
+    return found
+
+
+def _wire_dateline(text: str) -> Dateline | None:
     dash = _DASH.search(text, 0, 100)
     if dash is None:
         return None
@@ -50,14 +59,12 @@ def find_dateline(text: str) -> Dateline | None:
     if m is None:
         return None
     place = m.group("place")
-    if dash.group("glued") and place.upper() != place:
-        return None
     # The place starts with a capital letter: all capitals needs no test that it has letters.
     if not (
         m.group("agency")
         or m.group("date")
         or place.upper() == place
-        or (m.group("qual") is not None and dash.group("dash") not in (":", None))
+        or (m.group("qual") is not None and dash.group("dash") != ":")
     ):
         return None
     qualifier = m.span("qual") if m.group("qual") else None

@@ -84,15 +84,11 @@ def is_title_case(text: str) -> bool:
     return len(words) >= 3 and len([w for w in words if w[0].isupper()]) >= 0.8 * len(words)
 
 
-def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) -> bool:
-    """A given name glued to a capitalised word that is neither a place word nor a place
-    ("Jordan Peterson", "Chad Smith"), or a river or street named after a place ("Guadalupe
-    River", "Haifa Street" in Baghdad). Any other place there heads an organisation or a
+def _name_follows(m: Mention, after: str, gaz: Gazetteer, others: list[Mention]) -> bool:
+    """A given name glued to a capitalised word `after` that is neither a place word nor a
+    place ("Jordan Peterson", "Chad Smith"). Any other place there heads an organisation or a
     facility named after it ("Muscat International Film Festival", "Kentucky Department of
     Education"): still the place."""
-    after = _word_after(m, text)
-    if after is None:
-        return False
     if after in gaz.place_suffixes or m.surface not in gaz.given_names:
         return False
     # "Hassan Ali Qassir": a first name before another first name, even one that is a place;
@@ -105,12 +101,6 @@ def _name_follows(m: Mention, text: str, gaz: Gazetteer, others: list[Mention]) 
 def _is_actor_name(m: Mention) -> bool:
     """Every reading is an institution or a leader ("Putin"): a name, not a place."""
     return all(c.kind == ACTOR for c in m.candidates)
-
-
-def _names_a_feature(m: Mention, text: str, gaz: Gazetteer) -> bool:
-    """A river or street named after a place: "the Guadalupe River" is not Guadalupe, Mexico."""
-    after = _word_after(m, text)
-    return after is not None and after in gaz.feature_nouns
 
 
 def _word_after(m: Mention, text: str) -> str | None:
@@ -165,10 +155,14 @@ def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]
     for m in mentions:
         if not m.sensitive or m.dateline:
             continue
-        if _names_a_feature(m, text, gaz):
+        after = _word_after(m, text)
+        if after is not None and after in gaz.feature_nouns:
+            # A river or street named after a place: "the Guadalupe River" is not the city.
             m.candidates = ()
             people.add(CLEARED)  # so that drop_people() runs and drops it
-        elif _name_follows(m, text, gaz, mentions) or _name_precedes(m, text, gaz, mentions):
+        elif (after is not None and _name_follows(m, after, gaz, mentions)) or _name_precedes(
+            m, text, gaz, mentions
+        ):
             people.add(m.surface)
     return people
 
@@ -197,10 +191,15 @@ def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
 
 
 def bind_pairs(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
-    """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city.
-    Adds to `towns` the names found to be towns the gazetteer does not know."""
+    """'Paris, Texas', 'London, Ontario', 'KYIV, Ukraine': the qualifier picks the city; so
+    does a neighbour ('Edmonton, south of Cairns'). Adds to `towns` the names found to be towns
+    the gazetteer does not know."""
     for m, q in zip(mentions, mentions[1:], strict=False):
-        if text[m.end : m.end + 1] != "," or not _BINDING_GAP.fullmatch(text, m.end, q.start):
+        if text[m.end : m.end + 1] != ",":
+            continue
+        if not _BINDING_GAP.fullmatch(text, m.end, q.start):
+            if _NEARBY_GAP.fullmatch(text, m.end, q.start):
+                _bind_nearby(m, q, towns)
             continue
         if not any(c.kind in (CITY, ADMIN, PLACE) for c in m.candidates):
             continue
@@ -222,24 +221,21 @@ def bind_pairs(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
         q.qualifier = True
 
 
-def bind_nearby(mentions: Sequence[Mention], text: str, towns: set[int]) -> None:
+def _bind_nearby(m: Mention, q: Mention, towns: set[int]) -> None:
     """'Edmonton, south of Cairns', 'Kibeho, 30 km east of Butare': a place said to lie near
     another lies in its country. A name with no reading there is a town the gazetteer lacks:
     it is dropped (added to `towns`) and its neighbour says where."""
-    for m, q in zip(mentions, mentions[1:], strict=False):
-        if text[m.end : m.end + 1] != "," or not _NEARBY_GAP.fullmatch(text, m.end, q.start):
-            continue
-        countries = {c.country for c in q.candidates if c.kind != DEMONYM}
-        if len(countries) != 1 or not any(c.kind in (CITY, ADMIN) for c in m.candidates):
-            continue
-        inside = [c for c in m.candidates if c.country in countries]
-        if inside:
-            m.candidates = tuple(inside)
-            m.bound = True
-        elif not any(c.kind in (COUNTRY, PLACE) for c in m.candidates):
-            m.candidates = ()
-            towns.add(m.name)
-        q.bound = True
+    countries = {c.country for c in q.candidates if c.kind != DEMONYM}
+    if len(countries) != 1 or not any(c.kind in (CITY, ADMIN) for c in m.candidates):
+        return
+    inside = [c for c in m.candidates if c.country in countries]
+    if inside:
+        m.candidates = tuple(inside)
+        m.bound = True
+    elif not any(c.kind in (COUNTRY, PLACE) for c in m.candidates):
+        m.candidates = ()
+        towns.add(m.name)
+    q.bound = True
 
 
 def _unknown_town(m: Mention, q: Mention) -> bool:

@@ -36,11 +36,16 @@ DEMONYM_WEIGHT = 1.0
 SPECIFIC_WEIGHT = 3.0
 _GLUE = (" ", "-")  # between a name and the word that makes it an actor
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+(?:'s)?)")
-_FLED_WORD = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b", re.IGNORECASE)
-_FLED = re.compile(
-    r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b[^.;:!?]{0,50}$", re.IGNORECASE
-)
+_FLED_WORD = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b")
+_FLED = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b[^.;:!?]{0,50}$")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
+
+
+def _fled_field(source: str) -> str | None:
+    """`source` if it speaks of fleeing or escaping (a substring test before the regex)."""
+    if ("fle" in source or "scap" in source) and _FLED_WORD.search(source):
+        return source
+    return None
 
 
 def _fled_from(text: str, start: int) -> bool:
@@ -100,7 +105,7 @@ def rank_countries(
     first_end = -1  # found only when a text mention needs it
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
     # The field that speaks of people fleeing, if any (the word test is cheap, the regex not).
-    fled_in = text if _FLED_WORD.search(text) else title if _FLED_WORD.search(title) else None
+    fled_in = _fled_field(text) or _fled_field(title)
     for m in mentions:
         c = m.chosen
         assert c is not None
@@ -132,10 +137,13 @@ def rank_countries(
                 w += LOCATIVE_BONUS
         if m.start > 6 and (
             (source is fled_in and _fled_from(source, m.start))
-            or source[m.start - 8 : m.start].lower() == "made in "
+            or (
+                source[m.start - 3 : m.start] == "in "
+                and source[m.start - 8 : m.start - 3].lower() == "made "
+            )
         ):
             w = ORIGIN_WEIGHT
-        elif source[m.end : m.end + 5] == "-made":
+        elif source[m.end : m.end + 1] == "-" and source[m.end : m.end + 5] == "-made":
             w = ORIGIN_WEIGHT  # "Chinese-made toys": where goods come from
         w *= factor
         if m.dateline:

@@ -204,8 +204,6 @@ class Tagger:
         kept = dis.drop_people(mentions, people) if people else mentions
         if len(kept) > 1 and "," in text:
             dis.bind_pairs(kept, text, towns)
-            if " of " in text or " near " in text or " outside " in text:
-                dis.bind_nearby(kept, text, towns)
         if title_case:
             return dis.drop_weak(kept)
         if flags & KEY_WEAK:
