@@ -559,6 +559,14 @@ def test_where_goods_were_made_is_not_the_scene(tagger: Tagger, title: str) -> N
     assert tagger.tag("A retailer in Ohio issued the recall on Friday.", title).primary == "US"
 
 
+def test_a_city_named_like_an_english_word_needs_support(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "The permanent secretary said work would begin in Abuja next month.",
+        "Perm Sec Unveils Plan for Rural Roads",
+    )
+    assert (tags.primary, tags.countries) == ("NG", ("NG",))
+
+
 def test_text_without_places_has_no_primary(tagger: Tagger) -> None:
     tags = tagger.tag("The central bank left rates unchanged.", "Rates on hold")
     assert tags.primary is None
