@@ -105,11 +105,13 @@ def _judge(
     ramp = model.overlap_per_day * max(0.0, quiet_days - model.ramp_grace_h / 24)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
         reason = "near-duplicate"
-    elif (bar := _overlap_bar(fp, cand, model)) >= model.place_conflict_overlap:
-        return None
-    elif overlap >= bar + ramp and _shares_enough(fp, cand, common, model):
+    elif overlap >= _overlap_bar(fp, cand, model) + ramp and _shares_enough(
+        fp, cand, common, model
+    ):
         reason = "same-event"
-    elif _same_headline(fp, cand, model, ramp, named=bool(_shared_specific(fp, cand, model))):
+    elif not _places_apart(fp, cand) and _same_headline(
+        fp, cand, model, ramp, named=bool(_shared_specific(fp, cand, model))
+    ):
         reason = "same-headline"
     else:
         return None
@@ -150,7 +152,7 @@ def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> fl
     when they share a specific name or place, nothing will do when they name different cities
     or different provinces (kidnappings in Kebbi and in Kogi), and more when both name
     something and nothing in common ("Bank of England cuts rates" / "Fed lowers rate")."""
-    if _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions):
+    if _places_apart(fp, cand):
         return model.place_conflict_overlap
     shared = _shared_specific(fp, cand, model)
     if shared - fp.place_names - cand.place_names - HUB_NAMES:
@@ -171,6 +173,11 @@ def _shares_enough(
     rest on two words ("Baghdad", "attack")."""
     where = {p[: model.term_prefix] for p in fp.places | fp.regions | cand.places | cand.regions}
     return any(len(c - where) >= model.min_shared_terms for c in common)
+
+
+def _places_apart(fp: Fingerprint, cand: StoryCandidate) -> bool:
+    """They name different cities, or different provinces: different events."""
+    return _apart(fp.places, cand.places) or _apart(fp.regions, cand.regions)
 
 
 def _apart(ours: frozenset[str], theirs: frozenset[str]) -> bool:

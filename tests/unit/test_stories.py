@@ -628,7 +628,7 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
 # "holdout" were written with the first model; "b", "c" and "d" later by other hands, with more
 # rewording and other languages ("d" was scored once before any of its items were looked at).
 # Precision must stay ≥ 0.95 everywhere.
-FLOORS = {"dev": 0.97, "holdout": 0.95, "b": 0.67, "c": 0.5, "d": 0.37, "all": 0.7}
+FLOORS = {"dev": 0.98, "holdout": 0.98, "b": 0.78, "c": 0.61, "d": 0.55, "all": 0.79}
 
 
 @pytest.mark.parametrize("tagger_primary", [True, False], ids=["tagger", "label-primary"])
