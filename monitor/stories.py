@@ -12,14 +12,17 @@ An item joins a candidate story when both are in the time window, their places a
 (same primary country, one unknown, or one's primary mentioned by the other), and either the
 text is a near-duplicate (MinHash Jaccard ≥ `dup_threshold`) or it is the same event: enough
 shared content terms — words are folded to one token per fact across wordings and languages
-("tremor" = "quake", "muertos" = "killed") — for what the two share: a person, group, acronym
-or number; only places or everyday actors; nothing. Two reports naming different cities, or
-different provinces, are different events. Names are capitalised words, the gazetteer's places
-and the initials of multi-word names; a name capitalised only by its position counts when the
-other side writes it as a name. Both bars rise the longer the story has been quiet (after a
-grace of some hours), which is what keeps "same place, another day" apart. `process()` runs the
-whole step. Values: `stories_model`; fingerprints: `stories_fingerprint`. The model, its
-thresholds and their measurement: bench/stories.md.
+("tremor" = "quake", "muertos" = "killed") and compared by their first seven letters
+("presidential" = "presidente") — for what the two share: a person, group, acronym or number;
+only places or everyday actors; nothing — or their headlines say the same (a third of the
+shorter headline's terms in the other headline, or half of one headline in the other's title
+and lead). Two reports naming different cities, or different provinces, are different events.
+Names are capitalised words, the gazetteer's places and the initials of multi-word names; a
+name capitalised only by its position counts when the other side writes it as a name. Both bars
+rise the longer the story has been quiet (after a grace of some hours), which is what keeps
+"same place, another day" apart. `process()` runs the whole step. Values: `stories_model`;
+fingerprints: `stories_fingerprint`. The model, its thresholds and their measurement:
+bench/stories.md.
 """
 
 from __future__ import annotations
