@@ -27,11 +27,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor import stories_minhash as mh  # noqa: E402
+from monitor.store.base import Arrival  # noqa: E402
+from monitor.store.story_window import merged_keys  # noqa: E402
 from monitor.stories import (  # noqa: E402
     DEFAULT_MODEL,
     Fingerprint,
@@ -446,21 +448,28 @@ def demo_table(geo: bool) -> list[str]:
 
 
 class _RecordingIndex(MemoryStoryIndex):
-    """A memory index that also remembers every (band key, story) link with the story's
-    last_seen at linking time: exactly the rows the SQL `story_bands` table would hold."""
+    """A memory index that also remembers each story's band keys as a store keeps them
+    (`stories.band_keys`), with a revision per write: exactly what the stores' rows hold."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.links: dict[tuple[str, int], datetime] = {}
+        self.keys: dict[int, str] = {}
+        self.revs: dict[int, int] = {}
+        self.rev = 0
 
     def add(self, candidate: StoryCandidate, band_keys: Sequence[str]) -> None:
         super().add(candidate, band_keys)
-        for key in band_keys:
-            self.links[key, candidate.story_id] = candidate.last_seen
+        sid = candidate.story_id
+        self.keys[sid] = merged_keys(self.keys.get(sid, ""), band_keys)
+        self.rev += 1
+        self.revs[sid] = self.rev
+
+    def rows(self) -> list[tuple[StoryCandidate, str, int]]:
+        return [(c, self.keys[c.story_id], self.revs[c.story_id]) for c in self.stored()]
 
 
 def _bulk_sqlite(path: Path, index: _RecordingIndex) -> None:
-    """Write the filled index into the store's own tables (one transaction)."""
+    """Write the filled index into the store's own table (one transaction)."""
     import sqlite3
 
     from monitor.store.sqlite_codec import ts
@@ -470,14 +479,10 @@ def _bulk_sqlite(path: Path, index: _RecordingIndex) -> None:
     with conn:
         conn.executemany(
             "INSERT INTO stories (id, title, first_seen_at, last_seen_at, primary_country, "
-            "outlet_count, fingerprint) VALUES (?, ?, ?, ?, ?, 1, ?)",
+            "outlet_count, fingerprint, band_keys, rev) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
             [(c.story_id, c.title, ts(c.first_seen), ts(c.last_seen), c.primary_country,
-              candidate_json(c)) for c in index.stored()],
+              candidate_json(c), keys, rev) for c, keys, rev in index.rows()],
         )  # fmt: skip
-        conn.executemany(
-            "INSERT INTO story_bands (band_key, story_id, last_seen_at) VALUES (?, ?, ?)",
-            [(key, sid, ts(at)) for (key, sid), at in index.links.items()],
-        )
     conn.execute("ANALYZE")
     conn.close()
 
@@ -490,19 +495,18 @@ def _bulk_postgres(url: str, index: _RecordingIndex) -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY stories (id, title, first_seen_at, last_seen_at, primary_country, "
-            "outlet_count, fingerprint) FROM STDIN"
+            "outlet_count, fingerprint, band_keys, rev) FROM STDIN"
         ) as copy:
-            for c in index.stored():
+            for c, keys, rev in index.rows():
                 copy.write_row((c.story_id, c.title, c.first_seen, c.last_seen,
-                                c.primary_country, 1, candidate_json(c)))  # fmt: skip
-        with cur.copy("COPY story_bands (band_key, story_id, last_seen_at) FROM STDIN") as copy:
-            for (key, sid), at in index.links.items():
-                copy.write_row((key, sid, at))
+                                c.primary_country, 1, candidate_json(c), keys, rev))  # fmt: skip
         cur.execute(
             "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))"
         )
         cur.execute("ANALYZE stories")
-        cur.execute("ANALYZE story_bands")
+
+
+_T = TypeVar("_T")
 
 
 class _Probe(NamedTuple):
@@ -511,10 +515,11 @@ class _Probe(NamedTuple):
     country: str
 
 
-def _timed(assign: Callable[[_Probe], bool], probes: Sequence[_Probe]) -> tuple[float, float, int]:
-    """CPU and wall seconds for `probes` assignments, and how many joined a story."""
+def _timed(assign: Callable[[_T], int], calls: Sequence[_T]) -> tuple[float, float, int]:
+    """CPU and wall seconds for `assign` over `calls` (an item or a poll's items each), and
+    how many items joined a story."""
     cpu, wall = time.process_time(), time.perf_counter()
-    joined = sum(assign(p) for p in probes)
+    joined = sum(assign(c) for c in calls)
     return time.process_time() - cpu, time.perf_counter() - wall, joined
 
 
@@ -542,24 +547,27 @@ def store_speed(stored: int, probes: int, rounds: int, backends: Sequence[str]) 
         for stream in (_probe_stream(news, events, probes, now) for _ in range(rounds))
     ]
     lines = [
-        f"{len(recorder):,} stories, {len(recorder.links):,} band links; {rounds} rounds of "
+        f"{len(recorder):,} stories, {sum(len(k.split()) for k in recorder.keys.values()):,} "
+        f"stored band keys; {rounds} rounds of "
         f"{probes:,} items (40 % rewrites, 10 % updates, 50 % new events); best round:",
         "",
-        "| index | assign items/s (CPU) | assign items/s (wall) | × memory (CPU) | joined |",
-        "|---|---|---|---|---|",
+        "| index | assign items/s (CPU) | assign items/s (wall) | × memory (CPU) | joined "
+        "| window load s (wall) |",
+        "|---|---|---|---|---|---|",
     ]
     base: float | None = None
     with tempfile.TemporaryDirectory(prefix="stories-bench-") as tmp:
         for backend in backends:
-            results = _run_backend(backend, Path(tmp), recorder, batches, open_store)
-            if results is None:
-                lines.append(f"| {backend} | skipped (no server binaries) | | | |")
+            ran = _run_backend(backend, Path(tmp), recorder, batches, open_store)
+            if ran is None:
+                lines.append(f"| {backend} | skipped (no server binaries) | | | | |")
                 continue
+            results, load_s = ran
             cpu, wall, joined = min(results)
             base = base or cpu
             lines.append(
                 f"| {backend} | **{probes / cpu:,.0f}** | {probes / wall:,.0f} "
-                f"| {base / cpu:.2f} | {joined / probes:.0%} |"
+                f"| {base / cpu:.2f} | {joined / probes:.0%} | {load_s:.2f} |"
             )
     return lines
 
@@ -570,7 +578,9 @@ def _run_backend(
     recorder: _RecordingIndex,
     batches: list[list[_Probe]],
     open_store: Callable[..., Any],
-) -> list[tuple[float, float, int]] | None:
+) -> tuple[list[tuple[float, float, int]], float] | None:
+    """The timed rounds, and the wall seconds of the first assignment (a store loads its
+    window of buckets then)."""
     if backend == "memory":
         index = copy.deepcopy(recorder)
         gc.collect()
@@ -579,12 +589,15 @@ def _run_backend(
         def assign(p: _Probe) -> bool:
             return not process(index, p.fp, p.at, p.country, index.next_id).new
 
-        return [_timed(assign, batch) for batch in batches]
+        return [_timed(assign, batch) for batch in batches], 0.0
     cluster = None
+    backend, _, per_call = backend.partition("@")
+    batch = int(per_call or 1)
     if backend == "sqlite":
-        store = open_store("sqlite:///stories.db", tmp)
+        name = f"stories-{batch}.db"
+        store = open_store(f"sqlite:///{name}", tmp)
         store.migrate()
-        _bulk_sqlite(tmp / "stories.db", recorder)
+        _bulk_sqlite(tmp / name, recorder)
     else:
         sys.path.insert(0, str(LABELLED.parents[2]))
         from tests.support.postgres import PgCluster, find_bindir
@@ -602,7 +615,19 @@ def _run_backend(
         def assign(p: _Probe) -> bool:
             return not store.assign_story(p.fp, p.at, p.country).new
 
-        return [_timed(assign, batch) for batch in batches]
+        def assign_batch(ps: Sequence[_Probe]) -> int:
+            arrivals = [Arrival(p.fp, p.at, p.country) for p in ps]
+            return sum(not a.new for a in store.assign_stories(arrivals))
+
+        gc.collect()
+        gc.freeze()  # the fill's objects are not the worker's heap (as for the memory index)
+        first = batches[0][0]
+        warm_up = _Probe(fingerprint("Warm-up item", "Nothing to join."), first.at, "")
+        load_s = _timed(assign, [warm_up])[1]
+        if batch == 1:
+            return [_timed(assign, probes) for probes in batches], load_s
+        polls = [[ps[i : i + batch] for i in range(0, len(ps), batch)] for ps in batches]
+        return [_timed(assign_batch, each) for each in polls], load_s
     finally:
         store.close()
         if cluster is not None:
@@ -620,7 +645,9 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=2_000, help="items per timed round")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (best is kept)")
     parser.add_argument(
-        "--backends", default="memory,sqlite,postgres", help="for --store, comma-separated"
+        "--backends",
+        default="memory,sqlite,sqlite@10,postgres,postgres@10",
+        help="for --store, comma-separated; name@N sends N items per call (one poll's items)",
     )
     args = parser.parse_args()
     if args.store:

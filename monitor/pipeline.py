@@ -5,8 +5,9 @@
          └► read_feed(body, headers)      bytes → entries identified (keys, dates)
              └► store.seen_keys()         only unseen entries are summarised and sanitised
                  └► enrich(entry)         geo tags (places, countries, primary); story
-                                          fingerprint → store.assign_story() (its own short,
-                                          serialised transaction: see below)
+                                          fingerprint; the poll's new items together →
+                                          store.assign_stories() (its own short, serialised
+                                          transaction: see below)
                      └► rules.match(item) → [Match] with terms and spans
                          └► store.complete_feed(FeedResult)
                               ONE transaction: items, matches, story links, feed state, outbox
@@ -41,7 +42,7 @@ from monitor.errors import ParseError
 from monitor.fetch import Fetcher
 from monitor.notify import alerts
 from monitor.parse import read_feed
-from monitor.store.base import Store
+from monitor.store.base import Arrival, Store
 from monitor.types import (
     CycleStats,
     Entry,
@@ -187,7 +188,17 @@ def _decide(
         feed, fetched, now, fs, ttl_s=document.ttl_s, published=document.published
     )
     fresh = _unique(document.entries(skip=ctx.store.seen_keys(feed.id, document.keys)))
-    return outcome, tuple(_enrich_and_match(ctx, feed, entry, now) for entry in fresh)
+    items = [_item(ctx, feed, entry, now) for entry in fresh]
+    arrivals = [
+        Arrival(stories.fingerprint(item.title, item.summary, geo=item.geo),
+                min(item.published_at or now, now), item.geo.primary)
+        for item in items
+    ]  # fmt: skip
+    assigned = ctx.store.assign_stories(arrivals)
+    return outcome, tuple(
+        NewItem(item, tuple(ctx.rules.match(item)), story.story_id, story.updated)
+        for item, story in zip(items, assigned, strict=True)
+    )
 
 
 def _unique(entries: Sequence[Entry]) -> list[Entry]:
@@ -196,8 +207,8 @@ def _unique(entries: Sequence[Entry]) -> list[Entry]:
     return [e for e in entries if first[e.key] is e]
 
 
-def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime) -> NewItem:
-    item = Item(
+def _item(ctx: PollContext, feed: Feed, entry: Entry, now: datetime) -> Item:
+    return Item(
         key=entry.key,
         feed_id=feed.id,
         source=feed.name,
@@ -210,9 +221,6 @@ def _enrich_and_match(ctx: PollContext, feed: Feed, entry: Entry, now: datetime)
         summary_html=entry.summary_html,
         geo=ctx.tagger.tag(entry.summary, entry.title),
     )
-    fp = stories.fingerprint(item.title, item.summary, geo=item.geo)
-    story = ctx.store.assign_story(fp, min(item.published_at or now, now), item.geo.primary)
-    return NewItem(item, tuple(ctx.rules.match(item)), story.story_id, story.updated)
 
 
 def _story_key(new: NewItem) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from monitor.config import FeedConfig
 from monitor.records import (
@@ -32,6 +32,14 @@ from monitor.records import (
 )
 from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
 from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
+
+
+class Arrival(NamedTuple):
+    """An item to place in a story: its fingerprint, its time, its primary country."""
+
+    fp: Fingerprint
+    at: datetime
+    primary_country: str | None
 
 
 class Store(Protocol):
@@ -117,9 +125,15 @@ class Store(Protocol):
         primary_country: str | None,
         window_s: float = STORY_WINDOW_S,
     ) -> Assignment:
-        """Join the item to a story or start one (`monitor.stories.process` over the persisted
-        index), in its own short transaction serialised with every other assignment, so items
-        arriving together — several outlets in one cycle, several workers — see each other."""
+        """Join the item to a story or start one: `assign_stories` for one item."""
+
+    def assign_stories(
+        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
+    ) -> list[Assignment]:
+        """Join each item to a story or start one, in order (`monitor.stories.process` over
+        the persisted index), in one short transaction serialised with every other
+        assignment, so items arriving together — several outlets in one cycle, several
+        workers — see each other. One poll's new items go in one call."""
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

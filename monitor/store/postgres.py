@@ -40,13 +40,15 @@ from monitor.records import (
 from monitor.store import postgres_feeds as sql_feeds
 from monitor.store import postgres_outbox as outbox
 from monitor.store import postgres_review as review
+from monitor.store.base import Arrival
 from monitor.store.postgres_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.postgres_copy import copy_all
 from monitor.store.postgres_review import Params, Row, feed_from_row
 from monitor.store.postgres_schema import migrate, pending
 from monitor.store.postgres_stories import PostgresStoryIndex, lock_stories
 from monitor.store.postgres_web import PostgresWebQueries
-from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, process
+from monitor.store.story_window import StoryWindow
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
 from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def connection_options() -> str:
 class PostgresStore(PostgresWebQueries):
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
+        self._story_window = StoryWindow()
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             url,
             min_size=1,
@@ -272,12 +275,16 @@ class PostgresStore(PostgresWebQueries):
         primary_country: str | None,
         window_s: float = STORY_WINDOW_S,
     ) -> Assignment:
-        with self._pipelined() as conn:
+        return self.assign_stories([Arrival(fp, item_time, primary_country)], window_s)[0]
+
+    def assign_stories(
+        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
+    ) -> list[Assignment]:
+        if not arrivals:
+            return []
+        with self._story_window.held() as window, self._pipelined() as conn:
             lock_stories(conn)
-            index = PostgresStoryIndex(conn)
-            return process(
-                index, fp, item_time, primary_country, index.new_story_id, window_s=window_s
-            )
+            return PostgresStoryIndex(conn, window).assign(arrivals, window_s)
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

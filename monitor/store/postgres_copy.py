@@ -18,7 +18,7 @@ from monitor.errors import StoreError
 
 # Parents before children (foreign keys).
 TABLES = (
-    "feeds", "stories", "story_bands", "items", "matches", "outbox", "digest_runs", "audit",
+    "feeds", "stories", "items", "matches", "outbox", "digest_runs", "audit",
     "cycles", "workers", "host_backoff",
 )
 # Tables whose `id` is an identity column (the others have natural keys).

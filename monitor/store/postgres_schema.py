@@ -191,12 +191,26 @@ _INDEXES = (
     "CREATE INDEX cycles_finished ON cycles (finished_at)",
 )
 
+# Each story keeps its band keys and a revision; workers hold the buckets in memory
+# (`monitor.store.story_window`) instead of a link table written key by key.
+_STORY_WINDOW = (
+    "ALTER TABLE stories ADD COLUMN band_keys text NOT NULL DEFAULT '', "
+    "ADD COLUMN rev bigint NOT NULL DEFAULT 0",
+    """UPDATE stories s SET rev = s.id, band_keys = b.keys
+    FROM (SELECT story_id, string_agg(band_key, ' ' ORDER BY last_seen_at, band_key) AS keys
+          FROM story_bands GROUP BY story_id) b
+    WHERE b.story_id = s.id AND s.fingerprint IS NOT NULL""",
+    "DROP TABLE story_bands",
+    "CREATE INDEX stories_rev ON stories (rev)",
+)
+
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "0001_initial",
         (_FEEDS, _STORIES, _ITEMS, _MATCHES, _OUTBOX, _DIGEST_RUNS, _AUDIT, _CYCLES, _WORKERS,
          _HOST_BACKOFF, _STORY_BANDS, *_INDEXES),
     ),
+    ("0002_story_window", _STORY_WINDOW),
 )
 
 _LEDGER = """

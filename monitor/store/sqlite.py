@@ -34,12 +34,14 @@ from monitor.records import (
 )
 from monitor.store import sqlite_outbox as outbox
 from monitor.store import sqlite_review as review
+from monitor.store.base import Arrival
 from monitor.store.sqlite_codec import dt, dt_or_none, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
 from monitor.store.sqlite_stories import SqliteStoryIndex
 from monitor.store.sqlite_web import WebQueries
-from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, process
+from monitor.store.story_window import StoryWindow
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
 from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class SqliteStore(WebQueries):
         self._db = connect(path)
         self._conn: sqlite3.Connection = self._db.conn
         self._lock = threading.RLock()
+        self._story_window = StoryWindow()
 
     # plumbing ----------------------------------------------------------
     @contextmanager
@@ -270,10 +273,15 @@ class SqliteStore(WebQueries):
         primary_country: str | None,
         window_s: float = STORY_WINDOW_S,
     ) -> Assignment:
-        with self._write() as conn:
-            index = SqliteStoryIndex(conn)
-            return process(index, fp, item_time, primary_country, index.new_story_id,
-                           window_s=window_s)  # fmt: skip
+        return self.assign_stories([Arrival(fp, item_time, primary_country)], window_s)[0]
+
+    def assign_stories(
+        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
+    ) -> list[Assignment]:
+        if not arrivals:
+            return []
+        with self._story_window.held() as window, self._write() as conn:
+            return SqliteStoryIndex(conn, window).assign(arrivals, window_s)
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

@@ -198,6 +198,21 @@ def _story_index(db: Database) -> None:
     db.execute("CREATE INDEX outbox_sent ON outbox (kind, sent_at)")
 
 
+@MIGRATIONS(name="0003_story_window")
+def _story_window(db: Database) -> None:
+    """Each story keeps its band keys and a revision; workers hold the buckets in memory
+    (`monitor.store.story_window`) instead of a link table written key by key."""
+    db.execute("ALTER TABLE stories ADD COLUMN band_keys TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE stories ADD COLUMN rev INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE stories SET rev = id, band_keys = COALESCE((SELECT group_concat(band_key, ' ') "
+        "FROM (SELECT band_key FROM story_bands b WHERE b.story_id = stories.id "
+        "ORDER BY b.last_seen_at, b.band_key)), '') WHERE fingerprint IS NOT NULL"
+    )
+    db.execute("DROP TABLE story_bands")
+    db.execute("CREATE INDEX stories_rev ON stories (rev)")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending step; each runs in its own transaction (a no-op when up to date)."""
     MIGRATIONS.apply(db)

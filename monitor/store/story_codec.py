@@ -5,17 +5,18 @@ field of the candidate (members, name and number sets, lead length) goes into on
 field by field, so a field added to `StoryCandidate` is stored without touching this module.
 A field missing from an older document takes its default.
 
-Decoding is the larger part of a candidate lookup's CPU (~12 µs a story), and the same stories
-come back item after item while their event is in the news, so decoded candidates are kept in a
-small LRU keyed by the stored text itself: a changed story is a different key, never stale.
+A member is stored compactly, `[signature as 8 hex digits per bin, terms joined by spaces]`
+(terms are single tokens): decoding was the larger part of a lookup's CPU as JSON lists. The
+list form of older documents still loads. Workers keep recently used stories decoded
+(`story_window`), so a story is decoded once per change, not once per lookup.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from dataclasses import fields
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from monitor.stories import Member, StoryCandidate
@@ -27,12 +28,25 @@ def _encode(value: Any) -> Any:
     if isinstance(value, frozenset):
         return sorted(value)
     if isinstance(value, tuple) and value and isinstance(value[0], Member):
-        return [[list(m.signature), sorted(m.terms)] for m in value]
+        return [[_hex(m.signature), " ".join(sorted(m.terms))] for m in value]
     return value
 
 
+def _hex(signature: tuple[int, ...]) -> str:
+    return struct.pack(f">{len(signature)}I", *signature).hex()
+
+
+def _signature(value: str | list[int]) -> tuple[int, ...]:
+    if isinstance(value, list):  # stored before the compact form
+        return tuple(value)
+    return struct.unpack(f">{len(value) // 8}I", bytes.fromhex(value))
+
+
 def _members(value: Any) -> tuple[Member, ...]:
-    return tuple(Member(tuple(sig), frozenset(terms)) for sig, terms in value)
+    return tuple(
+        Member(_signature(sig), frozenset(terms.split() if isinstance(terms, str) else terms))
+        for sig, terms in value
+    )
 
 
 def _decoder(kind: str) -> Any:
@@ -47,7 +61,6 @@ def _decoder(kind: str) -> Any:
 _STORED = tuple(
     (f.name, _decoder(str(f.type))) for f in fields(StoryCandidate) if f.name not in _COLUMNS
 )
-DECODED_CACHE = 4096
 
 
 def candidate_json(cand: StoryCandidate) -> str:
@@ -56,18 +69,6 @@ def candidate_json(cand: StoryCandidate) -> str:
 
 
 def candidate_from(
-    story_id: int,
-    state: str,
-    title: str,
-    primary_country: str | None,
-    first_seen: datetime,
-    last_seen: datetime,
-) -> StoryCandidate:
-    return _candidate(story_id, state, title, primary_country, first_seen, last_seen)
-
-
-@lru_cache(maxsize=DECODED_CACHE)
-def _candidate(
     story_id: int,
     state: str,
     title: str,

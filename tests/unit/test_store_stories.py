@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from monitor.config import FeedConfig
 from monitor.store import open_store
-from monitor.store.base import Store
+from monitor.store.base import Arrival, Store
+from monitor.store.sqlite_schema import MIGRATIONS
 from monitor.store.sqlite_stories import SqliteStoryIndex
+from monitor.store.story_window import StoryWindow, WindowedStoryIndex
 from monitor.stories import fingerprint, new_candidate
 from monitor.types import FeedResult, Item, NewItem
 
@@ -117,9 +120,11 @@ def _lookup_steps(tmp_path: Path, crowd: int) -> int:
     s.close()
     conn = sqlite3.connect(tmp_path / str(crowd) / "crowd.db", isolation_level=None)
     conn.row_factory = sqlite3.Row
-    index = SqliteStoryIndex(conn)
+    index = SqliteStoryIndex(conn, StoryWindow())
     fp = fingerprint(*WIRE)
+    since = T0 - timedelta(hours=72)
     with conn:
+        index.sync(since)
         for n in range(crowd):
             at = T0 + timedelta(seconds=n)
             index.add(new_candidate(index.new_story_id(), fp, at, "IQ"), fp.band_keys)
@@ -131,14 +136,82 @@ def _lookup_steps(tmp_path: Path, crowd: int) -> int:
         return 0
 
     conn.set_progress_handler(count, 1000)
-    found = index.candidates(fp.band_keys, T0 - timedelta(hours=72))
+    index.sync(since)
+    found = index.candidates(fp.band_keys, since)
     conn.close()
-    assert len(found) == min(crowd, index.per_key)
+    assert len(found) == min(crowd, index.window.per_key)
     return steps
 
 
 def test_a_lookup_costs_the_same_however_many_stories_share_its_keys(tmp_path: Path) -> None:
-    # Each key yields only its newest `per_key` stories, read from the (band_key, last_seen_at)
-    # index: 2,000 stories on every key cost what 20 do.
+    # Each key's bucket holds only its newest `per_key` stories, and only the winners' rows are
+    # read: 2,000 stories on every key cost what 20 do.
     few, many = _lookup_steps(tmp_path, 20), _lookup_steps(tmp_path, 2000)
     assert many <= 2 * max(few, 1)
+
+
+def test_a_worker_sees_stories_another_worker_started_after_it_loaded_its_window(
+    tmp_path: Path, store: Store
+) -> None:
+    other = open_store("sqlite:///stories.db", tmp_path)
+    kenya = assign(other, OTHER, primary="KE")  # the other worker's window is loaded now
+
+    first = assign(store, WIRE)
+
+    assert assign(other, REWRITE, T0 + timedelta(minutes=30)) == first != kenya
+    assert assign(store, OTHER, T0 + timedelta(minutes=40), primary="KE") == kenya
+    other.close()
+
+
+def test_a_failed_assignment_drops_the_window_and_the_next_one_reloads_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = assign(store, WIRE)
+
+    def fail_after_adding(self: SqliteStoryIndex, *args: object) -> None:
+        WindowedStoryIndex.add(self, *args)  # type: ignore[arg-type]
+        raise RuntimeError("disk went away")
+
+    with monkeypatch.context() as m:
+        m.setattr(SqliteStoryIndex, "add", fail_after_adding)
+        with pytest.raises(RuntimeError):
+            assign(store, OTHER, primary="KE")
+
+    window: StoryWindow = store._story_window  # type: ignore[attr-defined]
+    assert window.rev is None and len(window.buckets) == 0
+    assert assign(store, REWRITE, T0 + timedelta(minutes=30)) == first
+    assert window.rev == 2  # the rolled-back revision was not counted
+
+
+def test_migrating_moves_the_old_link_table_into_each_storys_keys(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    MIGRATIONS.apply(db, stop_before="0003_story_window")
+    db.execute(
+        "INSERT INTO stories (id, title, first_seen_at, last_seen_at, fingerprint) "
+        "VALUES (7, 't', '2026-11-25T12:00:00Z', '2026-11-25T12:00:00Z', '{}')"
+    )
+    db.conn.executemany(
+        "INSERT INTO story_bands (band_key, story_id, last_seen_at) VALUES (?, 7, ?)",
+        [("n:2", "2026-11-25T12:00:00Z"), ("n:1", "2026-11-25T11:00:00Z")],
+    )
+    db.conn.commit()
+
+    MIGRATIONS.apply(db)
+
+    row = db.execute("SELECT band_keys, rev FROM stories WHERE id = 7").fetchone()
+    assert row == ("n:1 n:2", 7)
+    assert "story_bands" not in db.table_names()
+
+
+def test_one_polls_items_assigned_together_see_each_other(store: Store) -> None:
+    wire, rewrite, other = store.assign_stories(
+        [
+            Arrival(fingerprint(*WIRE), T0, "IQ"),
+            Arrival(fingerprint(*REWRITE), T0 + timedelta(minutes=5), "IQ"),
+            Arrival(fingerprint(*OTHER), T0 + timedelta(minutes=6), "KE"),
+        ]
+    )
+
+    assert wire.new and not rewrite.new and other.new
+    assert rewrite.story_id == wire.story_id != other.story_id
+    assert assign(store, UPDATE, T0 + timedelta(hours=1)) == wire.story_id

@@ -639,3 +639,10 @@ def test_the_labelled_set_keeps_precision_and_recall_above_their_floors(
     for split, (precision, recall) in quality.items():
         assert precision >= 0.95, split
         assert recall >= FLOORS[split], split
+
+
+def test_a_candidate_stored_with_members_as_json_lists_still_loads() -> None:
+    story = new_candidate(3, fingerprint(*GREEN_ZONE[0]), T0, "IQ")
+    old = json.loads(candidate_json(story))
+    old["members"] = [[list(m.signature), sorted(m.terms)] for m in story.members]
+    assert candidate_from(3, json.dumps(old), story.title, "IQ", T0, T0) == story
