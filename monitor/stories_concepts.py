@@ -13,7 +13,8 @@ from __future__ import annotations
 _GROUPS = """
 kill killed killing killings kills dead death deaths die died dies dying toll fatality fatalities
   fatal martyred martyr martyrs slain muerto muertos muerte muertes mort morts tue tues tote toten
-  morto mortos mortes
+  morto mortos mortes murder murders murdered asesinato asesinado asesinados asesinada asesinan
+  assassine assassinat ermordet homicidio
 injure injured injuries injury wounded wounding wound wounds hurt herido heridos blesse blesses
   verletzte ferido feridos
 quake earthquake earthquakes tremor tremors temblor seismic seisme sismo terremoto erdbeben
@@ -84,6 +85,11 @@ stab stabbing stabbings stabbed knifeman knife messerangriff messerattacke apuna
 outage outages apagon apagone stromausfall
 tariff tariffs arancel aranceles zoll zolle
 ecb bce ezb
+government gouvernement gobierno governo regierung
+journalist journalists journaliste journalistes periodista periodistas jornalista jornalistas
+  reporter reporters
+rate zin zinsen leitzin leitzinsen taux juro
+unchanged unverandert inchange inchanges inalterado inalterada
 nato otan
 imf fmi iwf
 opec opep
@@ -97,6 +103,24 @@ for _line in _GROUPS.replace("\n  ", " ").strip().splitlines():
 
 # English verb endings dropped before the lookup: "shelling" → "shell", "fired" → "fire".
 _MIN_STEM = 4
+
+
+# Spanish, Portuguese and Italian spellings of the Latin "-tion" nouns, folded to ASCII and
+# singular: "inflación" / "inflação" / "inflazione" = "inflation", "elección" = "election".
+_COGNATE_ENDINGS = (
+    ("ccione", "ction"), ("ccion", "ction"), ("cione", "tion"), ("cion", "tion"),
+    ("zione", "tion"), ("zioni", "tion"), ("coe", "tion"), ("cao", "tion"),
+)  # fmt: skip
+_MIN_COGNATE = 6
+
+
+def cognate(token: str) -> str:
+    """The English spelling of a Romance "-tion" noun ("inflacion" → "inflation")."""
+    if len(token) >= _MIN_COGNATE:
+        for ending, english in _COGNATE_ENDINGS:
+            if token.endswith(ending):
+                return token[: -len(ending)] + english
+    return token
 
 
 def concept(token: str) -> str:

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import pycountry
 
-from monitor.stories_concepts import concept
+from monitor.stories_concepts import cognate, concept
 from monitor.types import Place
 
 _MARKER = re.compile(
@@ -77,7 +77,14 @@ STOP_WORDS = frozenset(
     ya dijo
     nicht sich auch als wie noch wird wurde wurden sind haben durch gegen seit mindestens
     einem einen einer eines zum zur vom um unter sowie laut sagte
-    no na nos nas ao aos pelos pelas foi ser menos sem apos disse""".split()
+    no na nos nas ao aos pelos pelas foi ser menos sem apos disse
+    enero febrero marzo abril junio agosto septiembre setiembre octubre noviembre diciembre
+    janvier fevrier avril mai juin juillet aout septembre octobre novembre decembre
+    januar februar marz juni juli oktober dezember janeiro fevereiro maio junho julho
+    setembro outubro novembro dezembro gennaio febbraio aprile maggio giugno luglio settembre
+    ottobre dicembre lunes martes miercoles jueves viernes sabado lundi mardi mercredi jeudi
+    vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag samstag sonntag
+    lunedi martedi mercoledi giovedi venerdi sabato domenica""".split()
 )
 NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -155,7 +162,7 @@ def word_tokens(word: str) -> tuple[str, ...]:
             part = scaled.group(1) + _ZEROS[scaled.group(2)]  # "150k" → "150000"
         if part in STOP_WORDS or (len(part) < 2 and not part.isdigit()):
             continue
-        out.append(part if part.isdigit() else concept(stem(part)))
+        out.append(part if part.isdigit() else concept(cognate(stem(part))))
     return tuple(out)
 
 

@@ -311,6 +311,36 @@ def test_a_knife_attack_is_one_term_in_every_language_and_so_is_the_central_bank
     assert "ecb" in fingerprint("Die EZB lässt den Leitzins", "").specific_names
 
 
+def test_romance_tion_nouns_meet_their_english_spelling() -> None:
+    english = fingerprint("Argentina's inflation slows; election and protection debate", "")
+    for other in (
+        "La inflación se desacelera; debate sobre la elección y la protección",
+        "A inflação desacelera",
+        "L'inflazione rallenta",
+    ):
+        assert "inflati" in english.terms & fingerprint(other, "").terms, other
+    assert {"electio", "protect"} <= english.terms
+
+
+def test_the_government_and_interest_rates_are_one_term_in_every_language_and_dates_none() -> None:
+    english = fingerprint("Government keeps interest rate unchanged on Monday in August", "")
+    for other in (
+        "Le gouvernement laisse le taux inchangé lundi en août",
+        "Die Regierung lässt den Zins am Montag im August unverändert",
+        "El gobierno mantiene la tasa sin cambios el lunes en agosto",
+    ):
+        theirs = fingerprint(other, "").terms
+        assert "governm" in english.terms & theirs, other
+        assert not theirs & {"lundi", "aout", "montag", "lunes", "agosto"}, other
+    assert {"rate", "unchang"} <= english.terms & fingerprint("Zins unverändert", "").terms
+
+
+def test_a_murder_is_a_killing_in_every_language() -> None:
+    english = fingerprint("Journalist shot dead in Culiacan", "")
+    spanish = fingerprint("Asesinan a periodista en Culiacán", "")
+    assert {"kill", "journal"} <= english.terms & spanish.terms
+
+
 def test_number_words_in_other_languages_are_numbers() -> None:
     for text in ("Trois morts", "Tres muertos", "Drei Tote", "Três mortos"):
         assert fingerprint(text, "").numbers == frozenset({"3"}), text
