@@ -32,9 +32,12 @@ _MARKER = re.compile(
 _DATELINE = re.compile(
     r"^\s*[A-Z][A-Za-z\u00c0-\u024f.'\- ]{1,40}"
     r"(?:,\s*[A-Za-z\u00c0-\u024f.'\- ]{1,30}){0,2}"
-    r"(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*"
-    r"\((?:Reuters|AFP|AP|dpa|DPA|Xinhua|Anadolu|IANS|ANI|UPI|Bloomberg|EFE|ANSA|Kyodo|Yonhap|"
-    r"PTI|TASS|IRNA|SANA|WAFA|MENA)\)\s*[-\u2013\u2014:]+\s*",
+    # "Dec 20", "Sept. 7", "19th September, 2026", "September 19."
+    r"(?:,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8})"
+    r"(?:,\s*\d{4})?\.?)?\s*"
+    # "(Reuters) -", "(WAM) --", "(KCNA) --", or TASS's "/TASS/."
+    r"(?:\((?:Reuters|AFP|AP|dpa|Xinhua|Anadolu|IANS|ANI|UPI|Bloomberg|EFE|ANSA|Kyodo|Yonhap|"
+    r"[A-Z]{2,6})\)\s*[-\u2013\u2014:]+|/[A-Z]{2,8}/\.?)\s*",
 )
 _CAPS_DATELINE = re.compile(
     r"^\s*[A-Z][A-Z\u00c0-\u00de.'\- ]{2,30}(?:,\s*[A-Za-z .]{2,20})?\s*[\u2013\u2014-]+\s+"

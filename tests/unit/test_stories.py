@@ -536,6 +536,21 @@ def test_wire_boilerplate_is_stripped_and_remembered_as_markers() -> None:
     assert (flash.text, flash.breaking_marker) == ("Explosion heard in Erbil", True)
 
 
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "ABU DHABI, 19th September, 2026 (WAM) -- Captives were released.",
+        "MOSCOW, September 19. /TASS/. Captives were released.",
+        "Pyongyang, September 12 (KCNA) -- Captives were released.",
+        "BEIJING, Sept. 7 (Xinhua) -- Captives were released.",
+    ],
+)
+def test_state_agency_datelines_are_stripped_so_the_bureau_is_not_a_place_of_the_event(
+    lead: str,
+) -> None:
+    assert strip_boilerplate(lead).text == "Captives were released."
+
+
 def test_folding_removes_case_accents_and_punctuation() -> None:
     assert fold("Querétaro's ŁÓDŹ, Zürich—Straße!") == "queretaro s lodz zurich strasse"
 
