@@ -90,6 +90,9 @@ journalist journalists journaliste journalistes periodista periodistas jornalist
   reporter reporters
 rate zin zinsen leitzin leitzinsen taux juro
 unchanged unverandert inchange inchanges inalterado inalterada
+quarter cuarto quart viertel
+point punto punkt ponto
+cut recorta recorte senkt senkung abaisse reduz
 nato otan
 imf fmi iwf
 opec opep

@@ -335,6 +335,15 @@ def test_the_government_and_interest_rates_are_one_term_in_every_language_and_da
     assert {"rate", "unchang"} <= english.terms & fingerprint("Zins unverändert", "").terms
 
 
+def test_a_quarter_point_cut_is_the_same_words_in_every_language() -> None:
+    english = fingerprint("Fed cuts rates by a quarter point", "")
+    for other in (
+        "La Reserva Federal recorta los tipos un cuarto de punto",
+        "Fed senkt Zinsen um einen Viertel Punkt",
+    ):
+        assert {"cut", "quarter", "point"} <= english.terms & fingerprint(other, "").terms, other
+
+
 def test_a_murder_is_a_killing_in_every_language() -> None:
     english = fingerprint("Journalist shot dead in Culiacan", "")
     spanish = fingerprint("Asesinan a periodista en Culiacán", "")
