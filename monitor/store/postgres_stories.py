@@ -16,7 +16,6 @@ import psycopg
 
 from monitor.store.story_codec import candidate_from, candidate_json
 from monitor.store.story_window import Decoded, StoryWindow, WindowedStoryIndex
-from monitor.stories import StoryCandidate
 
 # Any constant unique to this purpose: serialises story assignment across every worker.
 STORY_LOCK = 0x6D6F6E02
@@ -31,6 +30,10 @@ UPDATE stories SET title = %s, first_seen_at = %s, last_seen_at = %s, primary_co
     fingerprint = %s, band_keys = %s, rev = %s
 WHERE id = %s
 """
+
+_RESERVE = (
+    "SELECT nextval(pg_get_serial_sequence('stories', 'id')) AS id FROM generate_series(1, %s)"
+)
 
 _INSERT = """
 INSERT INTO stories (title, first_seen_at, last_seen_at, primary_country, fingerprint,
@@ -50,13 +53,14 @@ class PostgresStoryIndex(WindowedStoryIndex):
     def __init__(self, conn: psycopg.Connection[dict[str, Any]], window: StoryWindow) -> None:
         super().__init__(window)
         self.conn = conn
+        self._ids: list[int] = []
 
     def _next_id(self) -> int:
-        row = self.conn.execute(
-            "SELECT nextval(pg_get_serial_sequence('stories', 'id')) AS id"
-        ).fetchone()
-        assert row is not None
-        return int(row["id"])
+        # One round trip reserves ids for every item left: unused ones are gaps, never reused.
+        if not self._ids:
+            rows = self.conn.execute(_RESERVE, (self.remaining,)).fetchall()
+            self._ids = [int(row["id"]) for row in reversed(rows)]
+        return self._ids.pop()
 
     def _rows(self, where: str, params: Sequence[object]) -> list[Decoded]:
         rows = self.conn.execute(_ROWS.format(where=where), params).fetchall()
@@ -83,16 +87,17 @@ class PostgresStoryIndex(WindowedStoryIndex):
     def _read(self, story_ids: Sequence[int]) -> Iterable[Decoded]:
         return self._rows("id = ANY(%s)", (list(story_ids),))
 
-    def _insert(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        self.conn.execute(_INSERT, self._values(candidate, band_keys, rev))
-
-    def _update(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        self.conn.execute(_UPDATE, self._values(candidate, band_keys, rev))
+    def _write(self, new: Sequence[Decoded], changed: Sequence[Decoded]) -> None:
+        with self.conn.cursor() as cur:
+            if new:
+                cur.executemany(_INSERT, [self._values(d) for d in new])
+            if changed:
+                cur.executemany(_UPDATE, [self._values(d) for d in changed])
 
     @staticmethod
-    def _values(candidate: StoryCandidate, band_keys: str, rev: int) -> tuple[object, ...]:
+    def _values(state: Decoded) -> tuple[object, ...]:
+        story = state.candidate
         return (
-            candidate.title, candidate.first_seen, candidate.last_seen,
-            candidate.primary_country, candidate_json(candidate), band_keys, rev,
-            candidate.story_id,
+            story.title, story.first_seen, story.last_seen, story.primary_country,
+            candidate_json(story), state.band_keys, state.rev, story.story_id,
         )  # fmt: skip

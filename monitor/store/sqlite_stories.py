@@ -14,7 +14,6 @@ from datetime import datetime
 from monitor.store.sqlite_codec import dt, ts
 from monitor.store.story_codec import candidate_from, candidate_json
 from monitor.store.story_window import Decoded, StoryWindow, WindowedStoryIndex
-from monitor.stories import StoryCandidate
 
 _ROWS = """
 SELECT id, title, primary_country, first_seen_at, last_seen_at, fingerprint, band_keys, rev
@@ -40,9 +39,15 @@ class SqliteStoryIndex(WindowedStoryIndex):
     def __init__(self, conn: sqlite3.Connection, window: StoryWindow) -> None:
         super().__init__(window)
         self.conn = conn
+        self._last_id: int | None = None
 
     def _next_id(self) -> int:
-        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0])
+        # Rows are written at the end of the transaction: count on from the stored ids.
+        if self._last_id is None:
+            row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories").fetchone()
+            self._last_id = int(row[0])
+        self._last_id += 1
+        return self._last_id
 
     def _rows(self, where: str, params: Sequence[object]) -> list[Decoded]:
         return [
@@ -69,16 +74,14 @@ class SqliteStoryIndex(WindowedStoryIndex):
     def _read(self, story_ids: Sequence[int]) -> Iterable[Decoded]:
         return self._rows(f"id IN ({', '.join('?' * len(story_ids))})", story_ids)
 
-    def _insert(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        self.conn.execute(_INSERT, self._values(candidate, band_keys, rev))
-
-    def _update(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        self.conn.execute(_UPDATE, self._values(candidate, band_keys, rev))
+    def _write(self, new: Sequence[Decoded], changed: Sequence[Decoded]) -> None:
+        self.conn.executemany(_INSERT, [self._values(d) for d in new])
+        self.conn.executemany(_UPDATE, [self._values(d) for d in changed])
 
     @staticmethod
-    def _values(candidate: StoryCandidate, band_keys: str, rev: int) -> tuple[object, ...]:
+    def _values(state: Decoded) -> tuple[object, ...]:
+        story = state.candidate
         return (
-            candidate.title, ts(candidate.first_seen), ts(candidate.last_seen),
-            candidate.primary_country, candidate_json(candidate), band_keys, rev,
-            candidate.story_id,
+            story.title, ts(story.first_seen), ts(story.last_seen), story.primary_country,
+            candidate_json(story), state.band_keys, state.rev, story.story_id,
         )  # fmt: skip

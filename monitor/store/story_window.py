@@ -118,6 +118,8 @@ class WindowedStoryIndex(ABC):
     def __init__(self, window: StoryWindow) -> None:
         self.window = window
         self._reserved: set[int] = set()  # ids of stories started here, whose rows are not written
+        self._pending: list[tuple[bool, Decoded]] = []  # (new?, state) rows not yet written
+        self.remaining = 1  # items still to assign in this transaction, counting the current one
 
     def new_story_id(self) -> int:
         """An id for a new story; `add` writes its row."""
@@ -127,12 +129,25 @@ class WindowedStoryIndex(ABC):
 
     def assign(self, arrivals: Sequence[Arrival], window_s: float) -> list[Assignment]:
         """`monitor.stories.process` for each item in turn, over the buckets brought up to
-        date."""
+        date; the changed rows are written together at the end."""
         self.sync(min(a.at for a in arrivals) - timedelta(seconds=window_s))
-        return [
-            process(self, a.fp, a.at, a.primary_country, self.new_story_id, window_s=window_s)
-            for a in arrivals
-        ]
+        done = []
+        for n, a in enumerate(arrivals):
+            self.remaining = len(arrivals) - n
+            done.append(
+                process(self, a.fp, a.at, a.primary_country, self.new_story_id, window_s=window_s)
+            )
+        self.flush()
+        return done
+
+    def flush(self) -> None:
+        """Write the stories changed since the last flush."""
+        if self._pending:
+            self._write(
+                [state for new, state in self._pending if new],
+                [state for new, state in self._pending if not new],
+            )
+            self._pending.clear()
 
     def sync(self, since: datetime) -> None:
         """Bring the buckets up to date: the window's stories once, then what changed."""
@@ -150,6 +165,7 @@ class WindowedStoryIndex(ABC):
         held = {sid: got for sid in ranked if (got := window.fresh(sid)) is not None}
         missing = [sid for sid in ranked if sid not in held]
         if missing:
+            self.flush()
             for got in self._read(missing):
                 window.keep(got)
                 held[got.candidate.story_id] = got
@@ -160,18 +176,17 @@ class WindowedStoryIndex(ABC):
         rev = (window.rev or 0) + 1
         before = window.decoded.get(candidate.story_id)
         keys = merged_keys(before.band_keys if before else "", band_keys)
-        if candidate.story_id in self._reserved:
-            self._reserved.discard(candidate.story_id)
-            self._insert(candidate, keys, rev)
-        else:
-            self._update(candidate, keys, rev)
+        state = Decoded(rev, candidate, keys)
+        self._pending.append((candidate.story_id in self._reserved, state))
+        self._reserved.discard(candidate.story_id)
         window.rev = rev
-        window.keep(Decoded(rev, candidate, keys))
+        window.keep(state)
         window.buckets.link(candidate.story_id, band_keys, candidate.last_seen)
 
     @abstractmethod
     def _next_id(self) -> int:
-        """The id the next story row will have (the story lock is held)."""
+        """An id no story row has or will be given by anyone else (the story lock is held);
+        `remaining` items at most may still ask for one in this transaction."""
 
     @abstractmethod
     def _load(self, since: datetime) -> Iterable[Decoded]:
@@ -190,9 +205,6 @@ class WindowedStoryIndex(ABC):
         """The stories with these ids that have matching state, decoded."""
 
     @abstractmethod
-    def _insert(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        """Write a new story's row (no outlets yet: `complete_feed` counts them)."""
-
-    @abstractmethod
-    def _update(self, candidate: StoryCandidate, band_keys: str, rev: int) -> None:
-        """Write the story's state, keys and revision into its row."""
+    def _write(self, new: Sequence[Decoded], changed: Sequence[Decoded]) -> None:
+        """Insert the new stories' rows (no outlets yet: `complete_feed` counts them), then
+        write the changed ones' state, keys and revision, in order."""
