@@ -160,7 +160,7 @@ VARIANTS: dict[str, StoryModel] = {
 }
 
 
-SPLITS = ("dev", "holdout", "b", "c", "d")
+SPLITS = ("dev", "holdout", "b", "c", "d", "e", "f")
 
 
 def quality_table() -> list[str]:

@@ -679,10 +679,14 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
 
 
 # Recall floors per split, a little under what is measured (bench/stories.md): "dev" and
-# "holdout" were written with the first model; "b", "c" and "d" later by other hands, with more
-# rewording and other languages ("d" was scored once before any of its items were looked at).
+# "holdout" were written with the first model; "b" to "f" later by other hands, with more
+# rewording and other languages; "e" and "f" also with syndicated copy, as real feeds carry it
+# (each was scored once before any of its items were looked at; "f" has not been looked at).
 # Precision must stay ≥ 0.95 everywhere.
-FLOORS = {"dev": 0.98, "holdout": 0.98, "b": 0.78, "c": 0.61, "d": 0.55, "all": 0.79}
+FLOORS = {
+    "dev": 0.98, "holdout": 0.98, "b": 0.78, "c": 0.61, "d": 0.55, "e": 0.84, "f": 0.72,
+    "all": 0.79,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("tagger_primary", [True, False], ids=["tagger", "label-primary"])
