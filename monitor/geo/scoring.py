@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from operator import itemgetter
+from typing import NamedTuple
 
 from monitor.geo.disambiguate import Mention
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, KIND_NAMES, Gazetteer
@@ -38,6 +39,13 @@ _GLUE = (" ", "-")  # between a name and the word that makes it an actor
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+(?:'s)?)")
 _FLED_WORD = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b")
 _FLED = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b[^.;:!?]{0,50}$")
+# The rest of a clause whose subject is the name: "'s Joint Chiefs of Staff (JCS) said".
+_REPORTED = re.compile(
+    r"[^,.;:!?]{0,45}?\b(?:said|says|announced|reported|told|confirmed|stated)\b"
+)
+_POSSESSIVE = ("'s", "’s")
+# "'s Joint Chiefs of Staff said": an organ of the country speaks.
+_SPEAKS = re.compile(r"['’]s [^,.;:!?]{0,40}?\b(?:said|says|announced|reported|told|stated)\b")
 _FIRST_SENTENCE = re.compile(r"[.!?](?:\s+[A-Z\"“]|\s*$)")
 
 
@@ -81,17 +89,56 @@ def _names_scene(m: Mention, text: str, gaz: Gazetteer) -> bool:
     return following is not None and following.group(1) in gaz.scene_nouns
 
 
+class _Use(NamedTuple):
+    """How the title or the first sentence uses a name, for weighing a dateline."""
+
+    country: str
+    field: str
+    scene: bool  # says where ("in Iraq", "North Korea fires"), not who ("Seoul says")
+    told: bool  # where ("in Iraq") or the headline's subject ("North Korea fires …")
+
+
 def _dateline_weight(
-    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer
+    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer, uses: list[_Use]
 ) -> float:
-    """A bureau city whose country the item names nowhere else: "DUBAI (Reuters) - Iran…"."""
+    """A bureau city whose country the item names nowhere else ("DUBAI (Reuters) - Iran…"), or
+    whose country the headline and first sentence name only as a source while they tell of
+    another ("SEOUL (Reuters) - North Korea fired…, South Korea's military said"), counts
+    little; any other dateline decides."""
     assert m.chosen is not None
     country = m.chosen.country
     if m.chosen.name in gaz.dateline_hubs and not any(
         x.chosen.country == country for x in mentions if x.chosen and not x.dateline
     ):
         return HUB_DATELINE_WEIGHT
+    if _told_of_elsewhere(country, uses):
+        return HUB_DATELINE_WEIGHT
     return weight + DATELINE_BONUS
+
+
+def _told_of_elsewhere(country: str, uses: list[_Use]) -> bool:
+    """The headline (or, when it names no place, the first sentence) tells of another country,
+    and neither names the dateline's country as a scene."""
+    if any(u.country == country and u.scene for u in uses):
+        return False
+    field = "title" if any(u.field == "title" for u in uses) else "text"
+    return any(u.field == field and u.country != country and u.told for u in uses)
+
+
+def _opens(source: str, start: int, m: Mention) -> bool:
+    """The name opens the headline or the sentence after the dateline, as its subject:
+    "North Korea fires …", "(LEAD) N. Korea…", "SEOUL (Yonhap) -- North Korea fired …"."""
+    before = source[start : m.start]
+    dash = max(before.rfind("-"), before.rfind("—"), before.rfind("–"), before.rfind(":"))
+    return not any(ch.islower() for ch in before[dash + 1 :])
+
+
+def _only_reports(m: Mention, text: str) -> bool:
+    """A name that only says who reports or takes part: "South Korea's military said",
+    "Japan and the U.S. said", "US-South Korea drills"."""
+    if text[m.start - 1 : m.start] == "-" or text[m.end : m.end + 1] == "-":
+        return True
+    return _REPORTED.match(text, m.end) is not None and not preposition_before(text, m.start)
 
 
 def rank_countries(
@@ -103,6 +150,9 @@ def rank_countries(
     to `places` if given. One loop, weights inline: it runs for every mention of every item."""
     scores: dict[str, float] = {}
     first_end = -1  # found only when a text mention needs it
+    # With a dateline, its weight waits until every other mention's use is known.
+    filed: list[tuple[Mention, float]] = []
+    uses: list[_Use] | None = [] if after else None
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
     # The field that speaks of people fleeing, if any (the word test is cheap, the regex not).
     fled_in = _fled_field(text) or _fled_field(title)
@@ -116,25 +166,35 @@ def rank_countries(
             if first_end < 0:
                 first_end = first_sentence_end(text, after)
             factor = FIRST_SENTENCE_FACTOR if m.start < first_end else 1.0
+        scene = True  # a use that says where, not who (kept only when there is a dateline)
+        located = False  # after a preposition of place ("in Iraq")
         if m.qualifier:
             w = QUALIFIER_WEIGHT
         elif c.kind == DEMONYM:
             # An actor more often than a scene ("Iraqi forces"), unless a place noun follows
             # ("the Iraqi capital", "a Syrian city").
             w = DEMONYM_WEIGHT
+            scene = False
             if source[m.end : m.end + 1] == " " and _names_scene(m, source, gaz):
+                scene = True
                 w = SPECIFIC_WEIGHT
                 if preposition_before(source, m.start) or preposition_before_article(
                     source, m.start
                 ):
                     w += LOCATIVE_BONUS
+                    located = True
         else:
             w = COUNTRY_WEIGHT if c.kind == COUNTRY else SPECIFIC_WEIGHT
             # The calls only when the next or previous character allows an actor or a locative.
             if source[m.end : m.end + 1] in _GLUE and _is_actor(m, source, gaz):
                 w = ACTOR_WEIGHT
+                scene = False
+            elif source[m.end : m.end + 2] in _POSSESSIVE and _SPEAKS.match(source, m.end):
+                w = ACTOR_WEIGHT  # "South Korea's defence ministry said": who speaks
+                scene = False
             elif m.start > 2 and source[m.start - 1] == " " and preposition_before(source, m.start):
                 w += LOCATIVE_BONUS
+                located = True
         if m.start > 6 and (
             (source is fled_in and _fled_from(source, m.start))
             or (
@@ -143,11 +203,25 @@ def rank_countries(
             )
         ):
             w = ORIGIN_WEIGHT
+            scene = False
         elif source[m.end : m.end + 1] == "-" and source[m.end : m.end + 5] == "-made":
             w = ORIGIN_WEIGHT  # "Chinese-made toys": where goods come from
+            scene = False
         w *= factor
         if m.dateline:
-            w = _dateline_weight(w, m, mentions, gaz)
+            filed.append((m, w))
+            scores.setdefault(c.country, 0.0)  # ties keep the order of first appearance
+            w = 0.0
+        elif uses is not None and (m.field == "title" or m.start < first_end):
+            if m.field == "text" and m.start < after:
+                scene = False  # the dateline's qualifier: "DUBAI, United Arab Emirates (AP)"
+            elif scene:
+                scene = not _only_reports(m, source)
+            if m.field == "title":
+                told = located or (c.kind != DEMONYM and _opens(title, 0, m))
+            else:
+                told = c.kind != DEMONYM and _opens(text, after, m)
+            uses.append(_Use(c.country, m.field, scene, told))
         if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
@@ -159,6 +233,9 @@ def rank_countries(
                 kind=KIND_NAMES[c.kind],
             )
             places.append(place)
+    for m, w in filed:
+        assert m.chosen is not None
+        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, uses or [])
     if len(scores) < 2:
         return list(scores.items())
     return sorted(scores.items(), key=itemgetter(1), reverse=True)  # stable, reversed too

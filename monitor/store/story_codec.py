@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -42,16 +43,21 @@ def _signature(value: str | list[int]) -> tuple[int, ...]:
     return struct.unpack(f">{len(value) // 8}I", bytes.fromhex(value))
 
 
+def _words(value: list[str]) -> frozenset[str]:
+    # Interned: the same words recur across every story a worker holds (bench/stories.md).
+    return frozenset(map(sys.intern, value))
+
+
 def _members(value: Any) -> tuple[Member, ...]:
     return tuple(
-        Member(_signature(sig), frozenset(terms.split() if isinstance(terms, str) else terms))
+        Member(_signature(sig), _words(terms.split() if isinstance(terms, str) else terms))
         for sig, terms in value
     )
 
 
 def _decoder(kind: str) -> Any:
     if kind.startswith("frozenset"):
-        return frozenset
+        return _words
     if "Member" in kind:
         return _members
     return None

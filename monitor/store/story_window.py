@@ -35,7 +35,7 @@ from monitor.stories import Assignment, StoryCandidate, process
 from monitor.stories_index import DEFAULT_LIMIT, DEFAULT_PER_KEY, StoryBuckets
 
 MAX_KEYS = 96  # a long-running story keeps the keys of its latest items
-DECODED = 200_000  # stories kept decoded (~5 KB each): those in the news come back item after item
+DECODED = 65_536  # stories kept decoded (~5 KB each); beyond that, rows are read and decoded again
 
 
 class Decoded(NamedTuple):

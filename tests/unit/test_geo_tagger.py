@@ -669,3 +669,52 @@ def test_each_field_is_tagged_as_if_alone(tagger: Tagger) -> None:
         p for p in tagger.tag("", title=title).places
     ]
     assert [p for p in both.places if p.field == "text"] == list(tagger.tag(text).places)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("North Korea test-fires cruise missiles: JCS",
+         "SEOUL, March 3 (Yonhap) -- North Korea fired two cruise missiles off its west coast "
+         "on Tuesday, the Joint Chiefs of Staff said.", "KP"),
+        ("Yemen's Houthis say they downed a U.S. drone",
+         "DUBAI, United Arab Emirates (AP) — Yemen's Houthi rebels said Sunday they shot down "
+         "an American MQ-9 Reaper drone over Marib.", "YE"),
+        ("Turkish jets hit militant camps in northern Iraq",
+         "ANKARA (Reuters) - Turkish warplanes bombed militant camps in Iraq's Duhok province, "
+         "Turkey's defence ministry said on Friday.", "IQ"),
+        ("", "SEOUL (Yonhap) — North Korea fired a short-range missile into the sea on Monday, "
+         "the military said.", "KP"),
+    ],
+)
+def test_a_dateline_yields_when_headline_and_lead_tell_of_another_country(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        # The dateline's country is a scene in the lead: the dateline still decides.
+        ("North Korea launches rocket",
+         "SEOUL (Reuters) - North Korea launched a rocket on Monday, prompting an emergency "
+         "meeting in Seoul.", "KR"),
+        # A country named only as a cause is no subject.
+        ("Carmaker's sales slip on China weakness",
+         "BERLIN (Reuters) - The carmaker's sales fell 3% as deliveries in China slid, the "
+         "company said.", "DE"),
+    ],
+)
+def test_a_dateline_holds_when_its_country_is_a_scene_or_the_other_no_subject(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+def test_a_country_whose_organ_speaks_is_an_actor(tagger: Tagger) -> None:
+    tags = tagger.tag(
+        "North Korea fired a missile toward the sea, South Korea's Joint Chiefs of Staff said.",
+        "NK fires missile",
+    )
+    assert tags.primary == "KP"
