@@ -92,14 +92,15 @@ def _names_scene(m: Mention, text: str, gaz: Gazetteer) -> bool:
 class _Use(NamedTuple):
     """How the title or the first sentence uses a name, for weighing a dateline."""
 
-    country: str
-    field: str
-    scene: bool  # says where ("in Iraq", "North Korea fires"), not who ("Seoul says")
-    told: bool  # where ("in Iraq") or the headline's subject ("North Korea fires …")
+    m: Mention
+    source: str  # the mention's field
+    scene: bool  # not an actor ("Seoul says"), demonym or origin use
+    located: bool  # after a preposition of place ("in Iraq")
 
 
 def _dateline_weight(
-    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer, uses: list[_Use]
+    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer, uses: list[_Use],
+    after: int,
 ) -> float:
     """A bureau city whose country the item names nowhere else ("DUBAI (Reuters) - Iran…"), or
     whose country the headline and first sentence name only as a source while they tell of
@@ -111,18 +112,29 @@ def _dateline_weight(
         x.chosen.country == country for x in mentions if x.chosen and not x.dateline
     ):
         return HUB_DATELINE_WEIGHT
-    if _told_of_elsewhere(country, uses):
+    if _told_of_elsewhere(country, uses, after):
         return HUB_DATELINE_WEIGHT
     return weight + DATELINE_BONUS
 
 
-def _told_of_elsewhere(country: str, uses: list[_Use]) -> bool:
+def _told_of_elsewhere(country: str, uses: list[_Use], after: int) -> bool:
     """The headline (or, when it names no place, the first sentence) tells of another country,
-    and neither names the dateline's country as a scene."""
-    if any(u.country == country and u.scene for u in uses):
-        return False
-    field = "title" if any(u.field == "title" for u in uses) else "text"
-    return any(u.field == field and u.country != country and u.told for u in uses)
+    and neither names the dateline's country as a scene. The regexes run only for the few
+    names that need them."""
+    for u in uses:
+        if u.scene and u.m.chosen is not None and u.m.chosen.country == country:
+            if not _only_reports(u.m, u.source):
+                return False
+    field = "title" if uses and uses[0].m.field == "title" else "text"
+    for u in uses:
+        c = u.m.chosen
+        if u.m.field != field or c is None or c.country == country:
+            continue
+        if (u.located and field == "title") or (
+            c.kind != DEMONYM and _opens(u.source, 0 if field == "title" else after, u.m)
+        ):
+            return True
+    return False
 
 
 def _opens(source: str, start: int, m: Mention) -> bool:
@@ -213,15 +225,9 @@ def rank_countries(
             scores.setdefault(c.country, 0.0)  # ties keep the order of first appearance
             w = 0.0
         elif uses is not None and (m.field == "title" or m.start < first_end):
-            if m.field == "text" and m.start < after:
-                scene = False  # the dateline's qualifier: "DUBAI, United Arab Emirates (AP)"
-            elif scene:
-                scene = not _only_reports(m, source)
-            if m.field == "title":
-                told = located or (c.kind != DEMONYM and _opens(title, 0, m))
-            else:
-                told = c.kind != DEMONYM and _opens(text, after, m)
-            uses.append(_Use(c.country, m.field, scene, told))
+            # Not the dateline's qualifier: "DUBAI, United Arab Emirates (AP)".
+            if m.field == "title" or m.start >= after:
+                uses.append(_Use(m, source, scene, located))
         if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
@@ -235,7 +241,7 @@ def rank_countries(
             places.append(place)
     for m, w in filed:
         assert m.chosen is not None
-        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, uses or [])
+        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, uses or [], after)
     if len(scores) < 2:
         return list(scores.items())
     return sorted(scores.items(), key=itemgetter(1), reverse=True)  # stable, reversed too
