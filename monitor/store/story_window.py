@@ -10,10 +10,10 @@ lock), so revisions are written one after another. Each assignment first reads t
 whose `rev` is above the last one this worker saw — other workers' assignments; usually none,
 one probe of the `rev` index — and links their keys; then it ranks candidates in memory
 (`StoryBuckets`: each key's newest `per_key` stories, the `limit` sharing the most keys) and
-reads only the winners' rows, by id; then it writes the one story row it changed. The cost per
-item is bounded however many stories are stored: no lookup reads more than `limit` rows, and a
-worker's first assignment loads only the stories seen within the window (by the `last_seen_at`
-index). Writing an item's ~23 keys as rows of a link table, the previous design, cost more than
+reads only the winners it does not hold decoded, by id; the one story each item changed is
+written, with the transaction's others, at its end. The cost per item is bounded however many
+stories are stored: no lookup reads more than `limit` rows, and a worker's first assignment
+loads only the stories seen within the window (by the `last_seen_at` index). Writing an item's ~23 keys as rows of a link table, the previous design, cost more than
 everything else together (bench/stories.md).
 
 A rolled-back assignment leaves the buckets ahead of the store, so the window is dropped and
