@@ -12,6 +12,7 @@ from monitor.stories_text import (
     PlaceNames,
     Words,
     is_generic_name,
+    is_number,
     names,
     numbers,
     place_names,
@@ -83,7 +84,7 @@ def content_terms(toks: list[str], model: StoryModel = DEFAULT_MODEL) -> frozens
     that inflections and cognates meet: "president" / "presidential" / "presidente", "military"
     / "militaire" / "militar", "investigation" / "investigators" / "investigacion". Numbers are
     facts, compared on their own (`numbers`)."""
-    return frozenset(t[: model.term_prefix] for t in toks if not t.isdigit())
+    return frozenset(t[: model.term_prefix] for t in toks if not is_number(t))
 
 
 @lru_cache(maxsize=4096)
@@ -108,7 +109,7 @@ def _country_keys(geo: GeoTags | None, title_tokens: list[str], model: StoryMode
     """Keys of (country, headline term): where it happens first, then the most named."""
     if geo is None:
         return []
-    terms = [t for t in dict.fromkeys(title_tokens) if not t.isdigit()]
+    terms = [t for t in dict.fromkeys(title_tokens) if not is_number(t)]
     return mh.country_keys(
         geo.countries[: model.country_key_countries], terms[: model.country_key_terms]
     )

@@ -49,7 +49,11 @@ _SCALED = re.compile(r"(\d+)(k|m|mn|b|bn)")
 _ZEROS = {"k": "000", "m": "000000", "mn": "000000", "b": "000000000", "bn": "000000000"}
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _SPACE_RUN = re.compile(r"\S+")
-_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|[^\W_]+(?:['\u2019][^\W_]+)?")
+_WORD = re.compile(
+    r"\d+[.,]\d{1,2}(?![\d]|[.,]\d)|\d{1,3}(?:,\d{3})+(?!\d)|[^\W_]+(?:['\u2019][^\W_]+)?"
+)
+# A decimal as written in English or on the Continent: "4.25", "4,25", "2,0".
+_DECIMAL = re.compile(r"(\d+)[.,](\d{1,2})")
 
 _LATIN = str.maketrans(
     {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "đ": "d", "Đ": "d",
@@ -158,6 +162,9 @@ def word_tokens(word: str) -> tuple[str, ...]:
     """The content tokens of one word as written: folded, number words → digits, stop words
     dropped, plural stripped ("Baghdad's" → ("baghdad",), "10,000" → ("10000",)). Cached: news
     vocabulary repeats, so this is one dictionary lookup per word in the steady state."""
+    if (decimal := _DECIMAL.fullmatch(word)) is not None:
+        whole, fraction = decimal.group(1), decimal.group(2).rstrip("0")
+        return (f"{whole}.{fraction}" if fraction else whole,)
     out: list[str] = []
     for part in fold(word).split():
         part = NUMBER_WORDS.get(part, part)
@@ -189,13 +196,18 @@ def tokens(text: str) -> list[str]:
     return Words.of(text).tokens()
 
 
+def is_number(token: str) -> bool:
+    """A number token: digits, or a decimal ("4.25": `word_tokens` writes both forms so)."""
+    return token.replace(".", "", 1).isdigit()
+
+
 def numbers(toks: list[str]) -> frozenset[str]:
-    """Digit tokens except years (1900–2100): the facts an update changes."""
-    return frozenset(t for t in toks if t.isdigit() and not _is_year(t))
+    """Number tokens except years (1900–2100): the facts an update changes."""
+    return frozenset(t for t in toks if is_number(t) and not _is_year(t))
 
 
 def _is_year(token: str) -> bool:
-    return len(token) == 4 and 1900 <= int(token) <= 2100
+    return len(token) == 4 and token.isdigit() and 1900 <= int(token) <= 2100
 
 
 def _is_title_case(words: tuple[tuple[str, int], ...]) -> bool:

@@ -13,8 +13,9 @@ one probe of the `rev` index — and links their keys; then it ranks candidates 
 reads only the winners it does not hold decoded, by id; the one story each item changed is
 written, with the transaction's others, at its end. The cost per item is bounded however many
 stories are stored: no lookup reads more than `limit` rows, and a worker's first assignment
-loads only the stories seen within the window (by the `last_seen_at` index). Writing an item's ~23 keys as rows of a link table, the previous design, cost more than
-everything else together (bench/stories.md).
+loads only the stories seen within the window (by the `last_seen_at` index). Writing an item's
+~23 keys as rows of a link table, the previous design, cost more than everything else together
+(bench/stories.md).
 
 A rolled-back assignment leaves the buckets ahead of the store, so the window is dropped and
 reloaded on the next one.

@@ -350,6 +350,16 @@ def test_a_murder_is_a_killing_in_every_language() -> None:
     assert {"kill", "journal"} <= english.terms & spanish.terms
 
 
+def test_a_decimal_is_one_number_however_its_point_is_written() -> None:
+    english = fingerprint("Inflation slows to 1.6% as rate falls to 4.25%", "")
+    spanish = fingerprint("La inflación baja a 1,6%; la tasa queda en 4,25%", "")
+    brazil = fingerprint("Selic fica em 14,25%", "")
+    assert {"1.6", "4.25"} <= english.numbers & spanish.numbers
+    assert not english.numbers & brazil.numbers  # 4.25 and 14.25 share no "25"
+    assert fingerprint("Deposit rate stays at 2.00%", "").numbers == frozenset({"2"})
+    assert fingerprint("Der Einlagenzins bleibt bei 2,0 Prozent", "").numbers == frozenset({"2"})
+
+
 def test_number_words_in_other_languages_are_numbers() -> None:
     for text in ("Trois morts", "Tres muertos", "Drei Tote", "Três mortos"):
         assert fingerprint(text, "").numbers == frozenset({"3"}), text
