@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import NamedTuple
 
 from monitor.geo.disambiguate import Mention
 from monitor.geo.gazetteer import COUNTRY, DEMONYM, KIND_NAMES, Gazetteer
@@ -89,52 +88,68 @@ def _names_scene(m: Mention, text: str, gaz: Gazetteer) -> bool:
     return following is not None and following.group(1) in gaz.scene_nouns
 
 
-class _Use(NamedTuple):
-    """How the title or the first sentence uses a name, for weighing a dateline."""
-
-    m: Mention
-    source: str  # the mention's field
-    scene: bool  # not an actor ("Seoul says"), demonym or origin use
-    located: bool  # after a preposition of place ("in Iraq")
-
-
 def _dateline_weight(
-    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer, uses: list[_Use],
-    after: int,
+    weight: float, m: Mention, mentions: Sequence[Mention], gaz: Gazetteer, title: str,
+    text: str, lead: tuple[int, int],
 ) -> float:
     """A bureau city whose country the item names nowhere else ("DUBAI (Reuters) - Iran…"), or
     whose country the headline and first sentence name only as a source while they tell of
     another ("SEOUL (Reuters) - North Korea fired…, South Korea's military said"), counts
-    little; any other dateline decides."""
+    little; any other dateline decides. `lead` is the first sentence's span after the
+    dateline."""
     assert m.chosen is not None
     country = m.chosen.country
     if m.chosen.name in gaz.dateline_hubs and not any(
         x.chosen.country == country for x in mentions if x.chosen and not x.dateline
     ):
         return HUB_DATELINE_WEIGHT
-    if _told_of_elsewhere(country, uses, after):
+    if _told_of_elsewhere(country, mentions, gaz, title, text, lead):
         return HUB_DATELINE_WEIGHT
     return weight + DATELINE_BONUS
 
 
-def _told_of_elsewhere(country: str, uses: list[_Use], after: int) -> bool:
-    """The headline (or, when it names no place, the first sentence) tells of another country,
-    and neither names the dateline's country as a scene. The regexes run only for the few
-    names that need them."""
-    for u in uses:
-        if u.scene and u.m.chosen is not None and u.m.chosen.country == country:
-            if not _only_reports(u.m, u.source):
-                return False
-    field = "title" if uses and uses[0].m.field == "title" else "text"
-    for u in uses:
-        c = u.m.chosen
-        if u.m.field != field or c is None or c.country == country:
+def _told_of_elsewhere(
+    country: str, mentions: Sequence[Mention], gaz: Gazetteer, title: str, text: str,
+    lead: tuple[int, int],
+) -> bool:
+    """The headline (or, when it names no place, the first sentence) tells of another country
+    ("North Korea fires …", "… in northern Iraq"), and neither it nor the first sentence names
+    the dateline's country as a scene. Runs only for items with a dateline; the cheap test
+    first."""
+    heads = [x for x in mentions if x.field == "title"]
+    told = heads or [x for x in mentions if x.field == "text" and lead[0] <= x.start < lead[1]]
+    source, start = (title, 0) if heads else (text, lead[0])
+    others = [x for x in told if x.chosen is not None and x.chosen.country != country]
+    if not any(_tells(x, source, start) for x in others):
+        return False
+    for x in mentions:
+        if x.chosen is None or x.chosen.country != country or x.dateline:
             continue
-        if (u.located and field == "title") or (
-            c.kind != DEMONYM and _opens(u.source, 0 if field == "title" else after, u.m)
-        ):
-            return True
-    return False
+        if x.field == "title":
+            if _scene_use(x, title, gaz):
+                return False
+        elif lead[0] <= x.start < lead[1] and _scene_use(x, text, gaz):
+            return False
+    return True
+
+
+def _tells(m: Mention, source: str, start: int) -> bool:
+    """The headline's subject ("North Korea fires …") or, in it, where ("… in northern Iraq")."""
+    assert m.chosen is not None
+    if m.chosen.kind != DEMONYM and _opens(source, start, m):
+        return True
+    return start == 0 and m.chosen.kind != DEMONYM and bool(preposition_before(source, m.start))
+
+
+def _scene_use(m: Mention, source: str, gaz: Gazetteer) -> bool:
+    """Not a demonym, an actor ("Seoul says"), a speaker ("South Korea's military said") or a
+    party ("US-South Korea drills")."""
+    assert m.chosen is not None
+    if m.chosen.kind == DEMONYM:
+        return source[m.end : m.end + 1] == " " and _names_scene(m, source, gaz)
+    if source[m.end : m.end + 1] in _GLUE and _is_actor(m, source, gaz):
+        return False
+    return not _only_reports(m, source)
 
 
 def _opens(source: str, start: int, m: Mention) -> bool:
@@ -162,9 +177,8 @@ def rank_countries(
     to `places` if given. One loop, weights inline: it runs for every mention of every item."""
     scores: dict[str, float] = {}
     first_end = -1  # found only when a text mention needs it
-    # With a dateline, its weight waits until every other mention's use is known.
+    # A dateline's weight waits until the loop is done: it depends on the other mentions.
     filed: list[tuple[Mention, float]] = []
-    uses: list[_Use] | None = [] if after else None
     lead = mentions[0] if mentions and mentions[0].field == "title" else None
     # The field that speaks of people fleeing, if any (the word test is cheap, the regex not).
     fled_in = _fled_field(text) or _fled_field(title)
@@ -178,35 +192,27 @@ def rank_countries(
             if first_end < 0:
                 first_end = first_sentence_end(text, after)
             factor = FIRST_SENTENCE_FACTOR if m.start < first_end else 1.0
-        scene = True  # a use that says where, not who (kept only when there is a dateline)
-        located = False  # after a preposition of place ("in Iraq")
         if m.qualifier:
             w = QUALIFIER_WEIGHT
         elif c.kind == DEMONYM:
             # An actor more often than a scene ("Iraqi forces"), unless a place noun follows
             # ("the Iraqi capital", "a Syrian city").
             w = DEMONYM_WEIGHT
-            scene = False
             if source[m.end : m.end + 1] == " " and _names_scene(m, source, gaz):
-                scene = True
                 w = SPECIFIC_WEIGHT
                 if preposition_before(source, m.start) or preposition_before_article(
                     source, m.start
                 ):
                     w += LOCATIVE_BONUS
-                    located = True
         else:
             w = COUNTRY_WEIGHT if c.kind == COUNTRY else SPECIFIC_WEIGHT
             # The calls only when the next or previous character allows an actor or a locative.
             if source[m.end : m.end + 1] in _GLUE and _is_actor(m, source, gaz):
                 w = ACTOR_WEIGHT
-                scene = False
             elif source[m.end : m.end + 2] in _POSSESSIVE and _SPEAKS.match(source, m.end):
                 w = ACTOR_WEIGHT  # "South Korea's defence ministry said": who speaks
-                scene = False
             elif m.start > 2 and source[m.start - 1] == " " and preposition_before(source, m.start):
                 w += LOCATIVE_BONUS
-                located = True
         if m.start > 6 and (
             (source is fled_in and _fled_from(source, m.start))
             or (
@@ -215,19 +221,13 @@ def rank_countries(
             )
         ):
             w = ORIGIN_WEIGHT
-            scene = False
         elif source[m.end : m.end + 1] == "-" and source[m.end : m.end + 5] == "-made":
             w = ORIGIN_WEIGHT  # "Chinese-made toys": where goods come from
-            scene = False
         w *= factor
         if m.dateline:
             filed.append((m, w))
             scores.setdefault(c.country, 0.0)  # ties keep the order of first appearance
             w = 0.0
-        elif uses is not None and (m.field == "title" or m.start < first_end):
-            # Not the dateline's qualifier: "DUBAI, United Arab Emirates (AP)".
-            if m.field == "title" or m.start >= after:
-                uses.append(_Use(m, source, scene, located))
         if m is lead:
             w += TITLE_LEAD_BONUS  # the headline's first place
         scores[c.country] = scores.get(c.country, 0.0) + w
@@ -241,7 +241,9 @@ def rank_countries(
             places.append(place)
     for m, w in filed:
         assert m.chosen is not None
-        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, uses or [], after)
+        # The first sentence after the dateline and its qualifier.
+        lead = (after, first_end)
+        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, title, text, lead)
     if len(scores) < 2:
         return list(scores.items())
     return sorted(scores.items(), key=itemgetter(1), reverse=True)  # stable, reversed too
