@@ -116,11 +116,20 @@ def _told_of_elsewhere(
     ("North Korea fires …", "… in northern Iraq"), and neither it nor the first sentence names
     the dateline's country as a scene. Runs only for items with a dateline; the cheap test
     first."""
-    heads = [x for x in mentions if x.field == "title"]
-    told = heads or [x for x in mentions if x.field == "text" and lead[0] <= x.start < lead[1]]
-    source, start = (title, 0) if heads else (text, lead[0])
-    others = [x for x in told if x.chosen is not None and x.chosen.country != country]
-    if not any(_tells(x, source, start) for x in others):
+    low, high = lead
+    in_title = mentions[0].field == "title"  # title mentions come first
+    for x in mentions:
+        assert x.chosen is not None
+        if in_title and x.field != "title" or not in_title and x.start >= high:
+            return False  # nothing tells of another country
+        if x.chosen.country == country:
+            continue
+        if in_title:
+            if _tells(x, title, 0):
+                break
+        elif x.start >= low and _tells(x, text, low):
+            break
+    else:
         return False
     for x in mentions:
         if x.chosen is None or x.chosen.country != country or x.dateline:
@@ -134,7 +143,7 @@ def _told_of_elsewhere(
 
 
 def _tells(m: Mention, source: str, start: int) -> bool:
-    """The headline's subject ("North Korea fires …") or, in it, where ("… in northern Iraq")."""
+    """The headline's subject ("North Korea fires …"), or where it says ("… in Iraq")."""
     assert m.chosen is not None
     if m.chosen.kind != DEMONYM and _opens(source, start, m):
         return True
@@ -241,9 +250,10 @@ def rank_countries(
             places.append(place)
     for m, w in filed:
         assert m.chosen is not None
-        # The first sentence after the dateline and its qualifier.
-        lead = (after, first_end)
-        scores[m.chosen.country] += _dateline_weight(w, m, mentions, gaz, title, text, lead)
+        # The first sentence after the dateline and its qualifier: (after, first_end).
+        scores[m.chosen.country] += _dateline_weight(
+            w, m, mentions, gaz, title, text, (after, first_end)
+        )
     if len(scores) < 2:
         return list(scores.items())
     return sorted(scores.items(), key=itemgetter(1), reverse=True)  # stable, reversed too
