@@ -68,6 +68,14 @@ def build_gazetteer() -> Gazetteer:
         *(e for e in _city_entries(weak) if e[0] not in generic),
         *_county_entries(),
     ]
+    # Other languages' country names only where they are not already a name: Spanish
+    # "Granada" is Grenada, Portuguese "Franca" France; a Colombian town is "Líbano".
+    taken = {pattern_key(written) for written, _ in entries}
+    excluded = frozenset(countries["foreign_names_excluded"])
+    entries += [
+        e for e in _foreign_country_entries()
+        if pattern_key(e[0]) not in taken and e[0] not in excluded
+    ]
     keys, candidates = _index(entries)
     return Gazetteer(
         keys=keys,
@@ -118,6 +126,33 @@ def _country_entries(countries: dict[str, Any], weak: frozenset[str]) -> Iterato
             yield name, Candidate(name, code, COUNTRY, pop, flags)
         for demonym in _with_plurals(extra.get("demonyms", ())):
             yield demonym, Candidate(demonym, code, DEMONYM, pop, 0)
+
+
+FOREIGN_LANGUAGES = ("es", "fr", "de", "pt", "it")
+
+
+def _foreign_country_entries() -> Iterator[Entry]:
+    """Country names in the languages of the non-English copy we see ("Estados Unidos",
+    "Allemagne", "Deutschland"), from pycountry's ISO 3166-1 translations."""
+    import gettext
+
+    import pycountry
+
+    populations = _country_populations()
+    for language in FOREIGN_LANGUAGES:
+        try:
+            translation = gettext.translation(
+                "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+            )
+        except OSError:
+            continue  # a pycountry without that language's catalogue
+        for record in pycountry.countries:
+            code = record.alpha_2
+            for attr in ("name", "common_name"):
+                english = getattr(record, attr, "")
+                name = translation.gettext(english) if english else ""
+                if name and name != english and "," not in name:
+                    yield name, Candidate(name, code, COUNTRY, populations.get(code, 0), 0)
 
 
 def _with_plurals(words: Iterable[str]) -> Iterator[str]:

@@ -718,3 +718,38 @@ def test_a_country_whose_organ_speaks_is_an_actor(tagger: Tagger) -> None:
         "NK fires missile",
     )
     assert tags.primary == "KP"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Elecciones en Alemania", "Los votantes eligen hoy un nuevo parlamento.", "DE"),
+        ("", "Le gouvernement de la Suède a présenté son budget mardi.", "SE"),
+        ("Inflação volta a subir nos Estados Unidos", "", "US"),
+        ("", "Die Regierung in Österreich hat den Haushalt vorgelegt.", "AT"),
+        ("", "Il governo della Spagna approva la manovra.", "ES"),
+    ],
+)
+def test_country_names_in_other_languages_are_countries(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maurice Dupont opened the show on Monday.",  # French for Mauritius, and a first name
+        "Grenade attack wounds two at a market.",  # French for Grenada
+        "Island Records signed the band in May.",  # German for Iceland
+    ],
+)
+def test_foreign_country_names_that_are_english_words_or_names_are_not_places(
+    tagger: Tagger, text: str
+) -> None:
+    assert tagger.tag(text).primary is None
+
+
+def test_a_foreign_country_name_never_overrides_a_place_of_that_name(tagger: Tagger) -> None:
+    # Spanish for Grenada is "Granada", the Andalusian city.
+    assert tagger.tag("Granada celebra la Semana Santa con miles de visitantes.").primary == "ES"
