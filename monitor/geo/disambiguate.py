@@ -49,6 +49,11 @@ _LANGUAGE_USE = re.compile(
     r"subtitled|edition|translated)\b"
 )
 _QUALIFIER_KINDS = (COUNTRY, ADMIN, ABBREV, PLACE)
+_OF_NAME = frozenset((" de ", " do ", " da ", " di ", " du "))
+_DIVISION_AFTER = re.compile(
+    r" (?:[Pp]rovince|[Rr]egion|[Ss]tate|[Gg]overnorate|[Oo]blast|[Pp]refecture|[Dd]epartment"
+    r"|[Dd]istrict)\b"
+)
 SEVERAL = -2  # in anchors(): a country that more than one name anchors
 CLEARED = ""  # in person_words(): some mention lost all its readings
 
@@ -323,16 +328,26 @@ def best(candidates: Sequence[Candidate]) -> Candidate:
 
 def situate(mentions: Iterable[Mention], text: str, gaz: Gazetteer) -> None:
     """Mark weak names that follow a lower-case preposition of place ("in Nice"), unless they
-    start a facility's name ("at the Rogers Centre")."""
+    start a facility's name ("at the Rogers Centre"), and weak divisions followed by the word
+    for one ("Sagaing Region")."""
     for m in mentions:
         if m.weak:
             m.situated = preposition_before(text, m.start).islower() and not _heads_a_name(
                 m, text, gaz
             )
+            if text[m.end : m.end + 1] == " " and _DIVISION_AFTER.match(text, m.end):
+                # "Sagaing Region", "Paktika province": the division, named as one.
+                divisions = tuple(c for c in m.candidates if c.kind == ADMIN)
+                if divisions:
+                    m.candidates = divisions
+                    m.situated = True
 
 
 def _heads_a_name(m: Mention, text: str, gaz: Gazetteer) -> bool:
-    """Glued to a capitalised word that is no place word: "Rogers Centre"."""
+    """Glued to a capitalised word that is no place word ("Rogers Centre"), or to one after
+    "de" ("en Palacio de Gobierno": Spanish and Portuguese names of buildings and bodies)."""
+    if text[m.end : m.end + 4] in _OF_NAME and text[m.end + 4 : m.end + 5].isupper():
+        return True
     after = _word_after(m, text)
     return after is not None and after not in gaz.place_suffixes
 

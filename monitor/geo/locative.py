@@ -10,6 +10,22 @@ from __future__ import annotations
 import re
 
 _PREPOSITIONS = frozenset("in at near outside inside across around into throughout within".split())
+# The same in the other languages of our copy, only as written in lower case: "en Bolivia",
+# "no Brasil", "dans le", "nella". "a" is left out: in English it is an article.
+_FOREIGN = frozenset("en em no na nos nas dans au aux à nel nella nello negli nelle im".split())
+# "región de Atacama", "provincia di Bergamo", "estado do Pará", "département du Nord".
+_ADMIN_OF = re.compile(
+    r"\b(regi[oó]n|regi[aã]o|r[ée]gion|regione|provin[cz]ia|prov[ií]ncia|province|estado|"
+    r"[ée]tat|stato|departamento|d[ée]partement|dipartimento|comuna|commune|comune|municipio|"
+    r"munic[ií]pio|distrito|ciudad|cidade|ville|citt[aà]|cant[oó]n|canton|comarca|"
+    r"prefectura|pr[ée]fecture|prefettura) (?:de|di|do|da|du|del|della|des|dello) $",
+    re.IGNORECASE,
+)
+_OF_WORDS = frozenset("de di do da du del della des dello".split())
+# German nouns of place written right before the name: "Bundesland Bayern", "Provinz Sichuan".
+_GERMAN_ADMIN = frozenset(
+    "Provinz Region Bundesland Bundesstaat Landkreis Kanton Gemeinde Stadt Hauptstadt".split()
+)
 # "Pope visits Iraq", "Senior U.S. Military Official Visits Georgia": the visit's destination.
 _VISITS = frozenset("visit visits visited visiting tour tours toured touring".split())
 # Words allowed between the preposition and the name: "in the east of", "in northern Iraq".
@@ -59,8 +75,13 @@ def preposition_before(text: str, start: int) -> str:
     space = text.rfind(" ", max(0, start - 16), start - 1)
     word = text[space + 1 : start - 1]
     lowered = word.lower()
-    if lowered in _PREPOSITIONS or lowered in _VISITS:
+    if lowered in _PREPOSITIONS or lowered in _VISITS or word in _FOREIGN:
         return word
+    if word in _OF_WORDS:
+        m = _ADMIN_OF.search(text, max(0, start - 20), start)
+        return m.group(1).lower() if m else ""
+    if word in _GERMAN_ADMIN:
+        return word.lower()
     if lowered == "on":
         m = _ATTACK_ON.search(text, max(0, start - 40), start)
         return m.group(1) if m else ""

@@ -753,3 +753,25 @@ def test_foreign_country_names_that_are_english_words_or_names_are_not_places(
 def test_a_foreign_country_name_never_overrides_a_place_of_that_name(tagger: Tagger) -> None:
     # Spanish for Grenada is "Granada", the Andalusian city.
     assert tagger.tag("Granada celebra la Semana Santa con miles de visitantes.").primary == "ES"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Un incendie s'est déclaré à Nice dimanche soir.", "FR"),
+        ("Um turista morreu em Split no sábado.", "HR"),
+        ("Un sismo de magnitud 6 sacudió la región de Atacama el lunes.", "CL"),
+        ("Im Bundesland Bayern regnet es seit Tagen.", "DE"),
+        ("Residents of Sagaing Region said the strike hit a school.", "MM"),
+        ("She studied economics at Georgia State University.", "US"),
+    ],
+)
+def test_places_said_to_be_places_in_other_languages_and_by_their_division_word(
+    tagger: Tagger, text: str, expected: str
+) -> None:
+    assert tagger.tag(text).primary == expected
+
+
+def test_a_building_or_body_named_with_de_is_no_town(tagger: Tagger) -> None:
+    tags = tagger.tag("El presidente juramentó al ministro en Palacio de Gobierno.")
+    assert tags.primary is None
