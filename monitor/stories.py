@@ -197,7 +197,10 @@ def _shared_specific(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -
     shared = fp.specific_names & cand.specific_names
     shared |= (fp.initials & cand.specific_names) | (fp.specific_names & cand.initials)
     # A number of two digits or more in both ("185 prisoners", "42,000 jobs") is a fact shared.
-    shared |= {n for n in fp.numbers & cand.numbers if len(n) >= model.shared_number_digits}
+    # Not a decimal: rates and percentages recur across unrelated events (4.75 % at two banks).
+    shared |= {
+        n for n in fp.numbers & cand.numbers if n.isdigit() and len(n) >= model.shared_number_digits
+    }
     if model.confirm_weak:
         shared |= (fp.weak_names & cand.specific_names) | (fp.specific_names & cand.weak_names)
     return shared

@@ -17,6 +17,7 @@ from monitor.stories import (
     Assignment,
     Fingerprint,
     MemoryStoryIndex,
+    assign,
     fingerprint,
     merge,
     new_candidate,
@@ -358,6 +359,21 @@ def test_a_decimal_is_one_number_however_its_point_is_written() -> None:
     assert not english.numbers & brazil.numbers  # 4.25 and 14.25 share no "25"
     assert fingerprint("Deposit rate stays at 2.00%", "").numbers == frozenset({"2"})
     assert fingerprint("Der Einlagenzins bleibt bei 2,0 Prozent", "").numbers == frozenset({"2"})
+
+
+def test_a_shared_percentage_is_not_a_shared_fact() -> None:
+    airline = fingerprint(
+        "Northway Airlines shares rise 4.25% after carrier raises annual guidance",
+        "Shares of Northway Airlines gained 4.25% in Oslo trading after the carrier lifted its "
+        "annual passenger guidance, citing strong summer bookings on transatlantic routes.",
+    )
+    software = fingerprint(
+        "Quillon stock up 4.25% as software maker beats estimates",
+        "Quillon's stock rose 4.25% after the software maker reported annual revenue above "
+        "analysts' estimates and announced a buyback of its shares.",
+    )
+    story = new_candidate(1, airline, T0, None)
+    assert assign(software, T0 + timedelta(hours=2), None, [story]).new
 
 
 def test_number_words_in_other_languages_are_numbers() -> None:
