@@ -40,15 +40,13 @@ from monitor.records import (
 from monitor.store import postgres_feeds as sql_feeds
 from monitor.store import postgres_outbox as outbox
 from monitor.store import postgres_review as review
-from monitor.store.base import Arrival
 from monitor.store.postgres_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.postgres_copy import copy_all
 from monitor.store.postgres_review import Params, Row, feed_from_row
 from monitor.store.postgres_schema import migrate, pending
 from monitor.store.postgres_stories import PostgresStoryIndex, lock_stories
 from monitor.store.postgres_web import PostgresWebQueries
-from monitor.store.story_window import StoryWindow
-from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
+from monitor.store.story_window import StoryAssignment, StoryWindow
 from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -70,10 +68,10 @@ def connection_options() -> str:
     )
 
 
-class PostgresStore(PostgresWebQueries):
+class PostgresStore(PostgresWebQueries, StoryAssignment):
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self._story_window = StoryWindow()
+        StoryAssignment.__init__(self)
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             url,
             min_size=1,
@@ -268,23 +266,11 @@ class PostgresStore(PostgresWebQueries):
     ) -> list[StoredStory]:
         return review.list_stories(self._query, since, region)
 
-    def assign_story(
-        self,
-        fp: Fingerprint,
-        item_time: datetime,
-        primary_country: str | None,
-        window_s: float = STORY_WINDOW_S,
-    ) -> Assignment:
-        return self.assign_stories([Arrival(fp, item_time, primary_country)], window_s)[0]
-
-    def assign_stories(
-        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
-    ) -> list[Assignment]:
-        if not arrivals:
-            return []
-        with self._story_window.held() as window, self._pipelined() as conn:
+    @contextmanager
+    def _story_index(self, window: StoryWindow) -> Iterator[PostgresStoryIndex]:
+        with self._pipelined() as conn:
             lock_stories(conn)
-            return PostgresStoryIndex(conn, window).assign(arrivals, window_s)
+            yield PostgresStoryIndex(conn, window)
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

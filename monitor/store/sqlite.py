@@ -34,14 +34,12 @@ from monitor.records import (
 )
 from monitor.store import sqlite_outbox as outbox
 from monitor.store import sqlite_review as review
-from monitor.store.base import Arrival
 from monitor.store.sqlite_codec import dt, dt_or_none, feed_from_row, ts
 from monitor.store.sqlite_complete import REMOVED_FROM_CONFIG, complete
 from monitor.store.sqlite_schema import migrate, pending
 from monitor.store.sqlite_stories import SqliteStoryIndex
 from monitor.store.sqlite_web import WebQueries
-from monitor.store.story_window import StoryWindow
-from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint
+from monitor.store.story_window import StoryAssignment, StoryWindow
 from monitor.types import CycleStats, Feed, FeedResult, Item, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -92,13 +90,13 @@ def connect(path: Path) -> Database:
     return db
 
 
-class SqliteStore(WebQueries):
+class SqliteStore(WebQueries, StoryAssignment):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path)
         self._conn: sqlite3.Connection = self._db.conn
         self._lock = threading.RLock()
-        self._story_window = StoryWindow()
+        StoryAssignment.__init__(self)
 
     # plumbing ----------------------------------------------------------
     @contextmanager
@@ -266,22 +264,10 @@ class SqliteStore(WebQueries):
     ) -> list[StoredStory]:
         return review.list_stories(self._query, since, region)
 
-    def assign_story(
-        self,
-        fp: Fingerprint,
-        item_time: datetime,
-        primary_country: str | None,
-        window_s: float = STORY_WINDOW_S,
-    ) -> Assignment:
-        return self.assign_stories([Arrival(fp, item_time, primary_country)], window_s)[0]
-
-    def assign_stories(
-        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
-    ) -> list[Assignment]:
-        if not arrivals:
-            return []
-        with self._story_window.held() as window, self._write() as conn:
-            return SqliteStoryIndex(conn, window).assign(arrivals, window_s)
+    @contextmanager
+    def _story_index(self, window: StoryWindow) -> Iterator[SqliteStoryIndex]:
+        with self._write() as conn:
+            yield SqliteStoryIndex(conn, window)
 
     # outbox -----------------------------------------------------------
     def claim_outbox(

@@ -27,12 +27,12 @@ import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from monitor.store.base import Arrival
-from monitor.stories import Assignment, StoryCandidate, process
+from monitor.stories import STORY_WINDOW_S, Assignment, Fingerprint, StoryCandidate, process
 from monitor.stories_index import DEFAULT_LIMIT, DEFAULT_PER_KEY, StoryBuckets
 
 MAX_KEYS = 96  # a long-running story keeps the keys of its latest items
@@ -209,3 +209,32 @@ class WindowedStoryIndex(ABC):
     def _write(self, new: Sequence[Decoded], changed: Sequence[Decoded]) -> None:
         """Insert the new stories' rows (no outlets yet: `complete_feed` counts them), then
         write the changed ones' state, keys and revision, in order."""
+
+
+class StoryAssignment(ABC):
+    """`Store.assign_story` and `Store.assign_stories` for a backend that opens a
+    `WindowedStoryIndex` inside its story-locked transaction."""
+
+    def __init__(self) -> None:
+        self._story_window = StoryWindow()
+
+    def assign_story(
+        self,
+        fp: Fingerprint,
+        item_time: datetime,
+        primary_country: str | None,
+        window_s: float = STORY_WINDOW_S,
+    ) -> Assignment:
+        return self.assign_stories([Arrival(fp, item_time, primary_country)], window_s)[0]
+
+    def assign_stories(
+        self, arrivals: Sequence[Arrival], window_s: float = STORY_WINDOW_S
+    ) -> list[Assignment]:
+        if not arrivals:
+            return []
+        with self._story_window.held() as window, self._story_index(window) as index:
+            return index.assign(arrivals, window_s)
+
+    @abstractmethod
+    def _story_index(self, window: StoryWindow) -> AbstractContextManager[WindowedStoryIndex]:
+        """The index over a new transaction holding the story lock (committed on exit)."""
