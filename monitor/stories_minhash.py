@@ -9,6 +9,7 @@ keeps P[sig_a[i] == sig_b[i]] ≈ Jaccard(a, b). Bands of `rows` bins hash to sh
 
 from __future__ import annotations
 
+import operator
 import random
 import zlib
 from collections.abc import Iterable, Sequence
@@ -67,7 +68,8 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     """The Jaccard estimate: the share of equal bins (0.0 when either signature is empty)."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    equal: int = sum(map(operator.eq, a, b))
+    return equal / len(a)
 
 
 def band_keys(sig: Sequence[int], rows: int, bands: int) -> list[str]:

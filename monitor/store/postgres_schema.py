@@ -211,6 +211,11 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
          _HOST_BACKOFF, _STORY_BANDS, *_INDEXES),
     ),
     ("0002_story_window", _STORY_WINDOW),
+    # A story's outlets (distinct feeds) are counted from the index alone.
+    (
+        "0003_items_story_feed",
+        ("DROP INDEX items_story", "CREATE INDEX items_story_feed ON items (story_id, feed_id)"),
+    ),
 )
 
 _LEDGER = """

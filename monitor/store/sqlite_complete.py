@@ -55,7 +55,14 @@ def complete(conn: sqlite3.Connection, result: FeedResult, owner: str) -> int:
     _fence(conn, result, owner)
     _host_backoff(conn, result)
     enqueue(conn, result.outbox, result.checked_at)
-    new = sum(_store_item(conn, result, entry) for entry in result.items)
+    new = 0
+    stories: dict[int, bool] = {}  # story → whether an item of this poll updated it
+    for entry in result.items:
+        story = _store_item(conn, result, entry)
+        if story is not None:
+            new += 1
+            stories[story] = stories.get(story, False) or entry.story_updated
+    _count_outlets(conn, stories)
     if new:
         conn.execute(
             "UPDATE feeds SET last_new_item_at = ?, "
@@ -117,7 +124,8 @@ def _fence(conn: sqlite3.Connection, result: FeedResult, owner: str) -> None:
         raise LeaseLost(f"feed {result.feed_id}: lease {result.lease_token} not held by {owner}")
 
 
-def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> bool:
+def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> int | None:
+    """Insert the item and its matches; return its story (None: the item was already stored)."""
     item = new.item
     fetched_at = item.fetched_at or result.checked_at
     cur = conn.execute(
@@ -129,9 +137,10 @@ def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> b
         ),
     )
     if cur.rowcount != 1 or cur.lastrowid is None:
-        return False
+        return None
     item_id = cur.lastrowid
-    _link_story(conn, item_id, new, result.checked_at)
+    story_id = new.story_id or _own_story(conn, item, result.checked_at)
+    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
     matched_at = ts(result.checked_at)
     conn.executemany(
         _INSERT_MATCH,
@@ -141,19 +150,18 @@ def _store_item(conn: sqlite3.Connection, result: FeedResult, new: NewItem) -> b
             for m in new.matches
         ],
     )
-    return True
+    return story_id
 
 
-def _link_story(conn: sqlite3.Connection, item_id: int, new: NewItem, seen_at: datetime) -> None:
-    """Attach the item to the story the poll assigned it (`Store.assign_story`); an item that
-    came without one starts its own. Outlets are the distinct feeds among the story's items."""
-    story_id = new.story_id or _own_story(conn, new.item, seen_at)
-    conn.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
-    conn.execute(
+def _count_outlets(conn: sqlite3.Connection, stories: dict[int, bool]) -> None:
+    """Once per story the poll added to (the item came with the story `Store.assign_stories`
+    gave it, or started its own): outlets are the distinct feeds among the story's items, read
+    from the (story_id, feed_id) index."""
+    conn.executemany(
         "UPDATE stories SET outlet_count = "
         "(SELECT COUNT(DISTINCT feed_id) FROM items WHERE story_id = :story), "
         "updated = updated OR :updated WHERE id = :story",
-        {"story": story_id, "updated": new.story_updated},
+        [{"story": story, "updated": updated} for story, updated in stories.items()],
     )
 
 

@@ -213,6 +213,13 @@ def _story_window(db: Database) -> None:
     db.execute("CREATE INDEX stories_rev ON stories (rev)")
 
 
+@MIGRATIONS(name="0004_items_story_feed")
+def _items_story_feed(db: Database) -> None:
+    """A story's outlets (distinct feeds) are counted from the index alone."""
+    db.execute("DROP INDEX items_story")
+    db.execute("CREATE INDEX items_story_feed ON items (story_id, feed_id)")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending step; each runs in its own transaction (a no-op when up to date)."""
     MIGRATIONS.apply(db)

@@ -217,3 +217,15 @@ def test_one_polls_items_assigned_together_see_each_other(store: Store) -> None:
     assert wire.new and not rewrite.new and other.new
     assert rewrite.story_id == wire.story_id != other.story_id
     assert assign(store, UPDATE, T0 + timedelta(hours=1)) == wire.story_id
+
+
+def test_a_storys_outlets_are_counted_from_the_index_alone(store: Store, tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "stories.db")
+    plan = " ".join(
+        row[3]
+        for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT COUNT(DISTINCT feed_id) FROM items WHERE story_id = 1"
+        )
+    )
+    conn.close()
+    assert "COVERING INDEX items_story_feed" in plan
