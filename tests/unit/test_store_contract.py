@@ -563,3 +563,20 @@ def test_copies_of_one_story_stored_by_workers_at_once_make_one_story(
     assert completed == [True] * 4
     [story] = workers[0].list_stories()
     assert (story.outlet_count, sorted(story.outlets)) == (4, list(names))
+
+
+def test_a_worker_sees_the_stories_others_start_after_it_loaded_its_window(
+    open_store: OpenStore,
+) -> None:
+    from monitor.stories import fingerprint
+
+    rockets = ("Rockets hit Baghdad's Green Zone", "BAGHDAD - Two rockets struck the Green Zone.")
+    again = ("Rockets strike Green Zone in Baghdad", "Two rockets hit Baghdad's Green Zone.")
+    kenya = ("Kenya's parliament passes finance bill", "NAIROBI - Lawmakers approved the bill.")
+    first, second = open_store(), open_store()
+    loaded = first.assign_story(fingerprint(*kenya), T0, "KE")  # first's window is loaded
+    started = second.assign_story(fingerprint(*rockets), T0, "IQ")
+
+    joined = first.assign_story(fingerprint(*again), T0 + timedelta(minutes=20), "IQ")
+
+    assert joined.story_id == started.story_id != loaded.story_id

@@ -152,19 +152,6 @@ def test_a_lookup_costs_the_same_however_many_stories_share_its_keys(tmp_path: P
     assert many <= 2 * max(few, 1)
 
 
-def test_a_worker_sees_stories_another_worker_started_after_it_loaded_its_window(
-    tmp_path: Path, store: Store
-) -> None:
-    other = open_store("sqlite:///stories.db", tmp_path)
-    kenya = assign(other, OTHER, primary="KE")  # the other worker's window is loaded now
-
-    first = assign(store, WIRE)
-
-    assert assign(other, REWRITE, T0 + timedelta(minutes=30)) == first != kenya
-    assert assign(store, OTHER, T0 + timedelta(minutes=40), primary="KE") == kenya
-    other.close()
-
-
 def test_a_failed_assignment_drops_the_window_and_the_next_one_reloads_it(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
