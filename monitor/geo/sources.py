@@ -53,6 +53,9 @@ ADMIN_TYPES = frozenset({
 COUNTY_TYPES = frozenset({"County", "Two-tier county", "Council area", "Unitary authority"})
 WEAK_ADMIN_TYPES = frozenset({"Department", "Region", "Administrative region"})
 _BRACKETS = re.compile(r"\s*[\[(].*?[\])]")
+# A capital inside a word ("BoE", "PetroChina"): the name counts only as written, so an
+# all-capital "BOE" (Spain's official gazette) is not the Bank of England.
+_CAMEL = re.compile(r"[a-z][A-Z]")
 
 
 def build_gazetteer() -> Gazetteer:
@@ -102,7 +105,7 @@ def _curated_entries(curated: dict[str, Any]) -> Iterator[Entry]:
     for name in curated["blocked"]:
         yield name, Candidate(name, "", BLOCK, 0, 0)
     for name, country in curated["actors"].items():
-        flags = EXACT if name.isupper() else 0
+        flags = EXACT if name.isupper() or _CAMEL.search(name) else 0
         yield name, Candidate(name, country, ACTOR, 0, flags)
     for name, code in curated["abbreviations"].items():
         yield name, Candidate(name, code[:2], ABBREV, 0, EXACT | BOUND_ONLY, code)
@@ -278,9 +281,10 @@ def _prune(candidates: list[Candidate]) -> tuple[Candidate, ...]:
             c if c.kind != CITY or c.country in nations else c._replace(flags=c.flags | BOUND_ONLY)
             for c in candidates
         ]
-    best: dict[tuple[int, str], Candidate] = {}
+    best: dict[tuple[int, str, str], Candidate] = {}
     for c in candidates:
-        slot = (c.kind, c.country)
+        # An institution written two ways, each only as written ("BOJ", "BoJ"), keeps both.
+        slot = (c.kind, c.country, c.name if c.kind == ACTOR and c.flags & EXACT else "")
         if slot not in best or c.population > best[slot].population:
             best[slot] = c
     return tuple(sorted(best.values(), key=prior, reverse=True))

@@ -353,6 +353,48 @@ def test_institutions_and_leaders_count_only_when_no_place_is_named(
     assert set(tagger.tag(text).countries) == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Copom eleva a Selic para 15%", "Decisão unânime surpreende parte do mercado.", "BR"),
+        ("La inflación de octubre fue de 2,1%, según el Indec", "", "AR"),
+        ("Banxico recorta su tasa en 25 puntos", "La junta votó cuatro a uno.", "MX"),
+        ("Pemex output slides for a ninth month", "Crude production fell 3%.", "MX"),
+        ("Sejm passes judicial reform bill", "The vote was 240-206.", "PL"),
+        ("Sensex, Nifty 50 end lower as bank stocks drag", "", "IN"),
+        ("JCS says missile flew about 300 km", "Officials are analysing the launch.", "KR"),
+        ("Tatmadaw airstrike kills 11 at a school", "", "MM"),
+        ("Sonatrach signs gas deal with Italian buyer", "", "IT"),  # a place wins
+        ("BoE holds rates; Threadneedle Street split 5-4", "", "GB"),
+        ("Ifo business climate weakens again", "Firms were gloomier about orders.", "DE"),
+        ("Kospi rebounds as chipmakers rally", "Foreign investors bought shares.", "KR"),
+    ],
+)
+def test_national_institutions_place_an_item_that_names_no_place(
+    tagger: Tagger, title: str, text: str, expected: str
+) -> None:
+    assert tagger.tag(text, title).primary == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An actor's name overrides every other reading of it, so names that are towns or
+        # demonyms are left out or guarded: "Dax" is a French town (only "DAX index" is the
+        # index), "Ifo" a Nigerian town, "Dane" a demonym, "BOE" Spain's official gazette.
+        ("Rugby fans packed the stadium in Dax on Saturday.", {"FR"}),
+        ("Traders in Ifo protested the new levy.", {"NG"}),
+        ("The Dane finished second in the sprint.", {"DK"}),
+        ("El BOE publica el decreto de ayudas.", set()),
+        ("The DAX index fell 1.2% by midday.", {"DE"}),
+    ],
+)
+def test_institution_names_do_not_hide_towns_demonyms_or_other_bodies(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.tag(text).countries) == expected
+
+
 def test_a_list_of_places_is_not_a_town_and_its_state(tagger: Tagger) -> None:
     tags = tagger.tag("Drones were launched at Moscow, Ukraine and the U.S. said.")
     assert {"RU", "UA", "US"} <= set(tags.countries)
