@@ -160,7 +160,7 @@ VARIANTS: dict[str, StoryModel] = {
 }
 
 
-SPLITS = ("dev", "holdout", "b", "c", "d", "e", "f")
+SPLITS = ("dev", "holdout", "b", "c", "d", "e", "f", "g")
 
 
 def quality_table() -> list[str]:

@@ -705,13 +705,13 @@ def labelled_quality(tagger_primary: bool) -> dict[str, tuple[float, float]]:
 
 
 # Recall floors per split, a little under what is measured (bench/stories.md): "dev" and
-# "holdout" were written with the first model; "b" to "f" later by other hands, with more
-# rewording and other languages; "e" and "f" also with syndicated copy, as real feeds carry it
-# (each was scored once before any of its items were looked at; "f" has not been looked at).
+# "holdout" were written with the first model; "b" to "g" later by other hands, with more
+# rewording and other languages; "e", "f" and "g" also with syndicated copy, as real feeds carry
+# it (each was scored once before any of its items were looked at; "g" has not been looked at).
 # Precision must stay ≥ 0.95 everywhere.
 FLOORS = {
-    "dev": 0.98, "holdout": 0.98, "b": 0.78, "c": 0.61, "d": 0.55, "e": 0.84, "f": 0.72,
-    "all": 0.79,
+    "dev": 0.98, "holdout": 0.98, "b": 0.78, "c": 0.63, "d": 0.55, "e": 0.85, "f": 0.75,
+    "g": 0.74, "all": 0.79,
 }  # fmt: skip
 
 
