@@ -56,11 +56,14 @@ class PostgresStoryIndex(WindowedStoryIndex):
         self._ids: list[int] = []
 
     def _next_id(self) -> int:
-        # One round trip reserves ids for every item left: unused ones are gaps, never reused.
         if not self._ids:
-            rows = self.conn.execute(_RESERVE, (self.remaining,)).fetchall()
-            self._ids = [int(row["id"]) for row in reversed(rows)]
+            self._ids = self._reserved_ids(self.conn.execute(_RESERVE, (self.remaining,)))
         return self._ids.pop()
+
+    @staticmethod
+    def _reserved_ids(cursor: psycopg.Cursor[dict[str, Any]]) -> list[int]:
+        # Ids for every item left, reserved at once: unused ones are gaps, never reused.
+        return [int(row["id"]) for row in reversed(cursor.fetchall())]
 
     def _rows(self, where: str, params: Sequence[object]) -> list[Decoded]:
         rows = self.conn.execute(_ROWS.format(where=where), params).fetchall()
@@ -82,7 +85,11 @@ class PostgresStoryIndex(WindowedStoryIndex):
         return int(row["rev"]) if row else 0
 
     def _changed(self, rev: int) -> Iterable[Decoded]:
-        return self._rows("rev > %s ORDER BY rev", (rev,))
+        # The ids the transaction may need go in the same round trip (pipeline mode).
+        reserve = self.conn.execute(_RESERVE, (self.remaining,))
+        changed = self._rows("rev > %s ORDER BY rev", (rev,))
+        self._ids = self._reserved_ids(reserve)
+        return changed
 
     def _read(self, story_ids: Sequence[int]) -> Iterable[Decoded]:
         return self._rows("id = ANY(%s)", (list(story_ids),))

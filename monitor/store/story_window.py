@@ -131,6 +131,7 @@ class WindowedStoryIndex(ABC):
     def assign(self, arrivals: Sequence[Arrival], window_s: float) -> list[Assignment]:
         """`monitor.stories.process` for each item in turn, over the buckets brought up to
         date; the changed rows are written together at the end."""
+        self.remaining = len(arrivals)
         self.sync(min(a.at for a in arrivals) - timedelta(seconds=window_s))
         done = []
         for n, a in enumerate(arrivals):
