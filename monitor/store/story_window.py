@@ -48,8 +48,8 @@ class Decoded(NamedTuple):
 
 
 class StoryWindow:
-    """One worker's buckets for the window, each story's latest revision, the last revision
-    seen, and the most recently used stories decoded."""
+    """One worker's buckets for the window, the last revision seen, and the most recently used
+    stories decoded (always their latest state: every newer revision arrives through `keep`)."""
 
     def __init__(self, per_key: int = DEFAULT_PER_KEY, limit: int = DEFAULT_LIMIT) -> None:
         self.per_key, self.limit = per_key, limit
@@ -58,7 +58,6 @@ class StoryWindow:
 
     def _clear(self) -> None:
         self.buckets = StoryBuckets(self.per_key, self.limit)
-        self.revs: dict[int, int] = {}
         self.decoded: OrderedDict[int, Decoded] = OrderedDict()
         self.rev: int | None = None  # None: not loaded yet
         self._pruned_size = 0
@@ -81,17 +80,15 @@ class StoryWindow:
             self.keep(row)
             self.rev = max(self.rev or 0, row.rev)
 
-    def fresh(self, story_id: int) -> Decoded | None:
-        """The decoded story, unless another worker has written it since."""
+    def get(self, story_id: int) -> Decoded | None:
+        """The decoded story, if it is held."""
         got = self.decoded.get(story_id)
-        if got is None or got.rev != self.revs.get(story_id):
-            return None
-        self.decoded.move_to_end(story_id)
+        if got is not None:
+            self.decoded.move_to_end(story_id)
         return got
 
     def keep(self, decoded: Decoded) -> None:
         story_id = decoded.candidate.story_id
-        self.revs[story_id] = decoded.rev
         self.decoded[story_id] = decoded
         self.decoded.move_to_end(story_id)
         if len(self.decoded) > DECODED:
@@ -101,7 +98,6 @@ class StoryWindow:
         """Forget stories last seen before `since` once the held ones have doubled."""
         if len(self.buckets) > max(2 * self._pruned_size, 1000):
             for story_id in self.buckets.forget_before(since):
-                self.revs.pop(story_id, None)
                 self.decoded.pop(story_id, None)
             self._pruned_size = len(self.buckets)
 
@@ -164,7 +160,7 @@ class WindowedStoryIndex(ABC):
     def candidates(self, band_keys: Sequence[str], since: datetime) -> list[StoryCandidate]:
         window = self.window
         ranked = window.buckets.rank(band_keys, since)
-        held = {sid: got for sid in ranked if (got := window.fresh(sid)) is not None}
+        held = {sid: got for sid in ranked if (got := window.get(sid)) is not None}
         missing = [sid for sid in ranked if sid not in held]
         if missing:
             self.flush()
