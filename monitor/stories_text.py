@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import pycountry
 
+from monitor.geo.datelines import find_dateline
 from monitor.stories_concepts import cognate, concept
 from monitor.types import Place
 
@@ -28,19 +29,6 @@ _MARKER = re.compile(
     r"|(?P<breaking>BREAKING(?:\s+NEWS)?|URGENT|FLASH|NEWSALERT)"
     r"|(?P<other>REFILE|CORRECTED|EXCLUSIVE|ANALYSIS|FACTBOX|RPT|WATCH|LIVE|VIDEO))"
     r"\s*(?:[:\-\u2013\u2014|]+\s*|\s+(?=[A-Z\d]))",
-)
-_DATELINE = re.compile(
-    r"^\s*[A-Z][A-Za-z\u00c0-\u024f.'\- ]{1,40}"
-    r"(?:,\s*[A-Za-z\u00c0-\u024f.'\- ]{1,30}){0,2}"
-    # "Dec 20", "Sept. 7", "19th September, 2026", "September 19."
-    r"(?:,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8})"
-    r"(?:,\s*\d{4})?\.?)?\s*"
-    # "(Reuters) -", "(WAM) --", "(KCNA) --", or TASS's "/TASS/."
-    r"(?:\((?:Reuters|AFP|AP|dpa|Xinhua|Anadolu|IANS|ANI|UPI|Bloomberg|EFE|ANSA|Kyodo|Yonhap|"
-    r"[A-Z]{2,6})\)\s*[-\u2013\u2014:]+|/[A-Z]{2,8}/\.?)\s*",
-)
-_CAPS_DATELINE = re.compile(
-    r"^\s*[A-Z][A-Z\u00c0-\u00de.'\- ]{2,30}(?:,\s*[A-Za-z .]{2,20})?\s*[\u2013\u2014-]+\s+"
 )
 _AGENCY_TAIL = re.compile(r"\s*[-\u2013\u2014|]\s*(?:Reuters|AFP|AP|Al Jazeera|BBC News|dpa)\s*$")
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
@@ -127,15 +115,17 @@ class CleanText:
 
 
 def strip_boilerplate(text: str) -> CleanText:
-    """Drop leading wire markers and datelines ("UPDATE 2-", "BAGHDAD (Reuters) -")."""
+    """Drop leading wire markers and the dateline ("UPDATE 2-", "BAGHDAD (Reuters) -": read by
+    the geotagger's `find_dateline`, so both see the same datelines) and an agency tail."""
     update = breaking = False
     while (m := _MARKER.match(text)) is not None:
         update = update or m.group("update") is not None
         breaking = breaking or m.group("breaking") is not None
         text = text[m.end():]
-    for pattern in (_DATELINE, _CAPS_DATELINE, _AGENCY_TAIL):
-        text = pattern.sub("", text, count=1)
-    return CleanText(text.strip(), update, breaking)
+    text = text.lstrip()
+    if (dateline := find_dateline(text)) is not None:
+        text = text[dateline.end :]
+    return CleanText(_AGENCY_TAIL.sub("", text, count=1).strip(), update, breaking)
 
 
 def fold(text: str) -> str:

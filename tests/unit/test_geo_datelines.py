@@ -18,6 +18,8 @@ from monitor.geo.datelines import find_dateline
         ("ISLAMABAD: Pakistani forces", "ISLAMABAD", None),
         ("MAYFIELD, Ky. (AP) — A tornado", "MAYFIELD", "Ky."),
         ("Kabul, Afghanistan – Officials", "Kabul", "Afghanistan"),
+        ("ABU DHABI, 19th September, 2026 (WAM) -- Officials", "ABU DHABI", None),
+        ("MOSCOW, September 19. /TASS/. Officials", "MOSCOW", None),
     ],
 )
 def test_it_finds_wire_datelines(text: str, place: str, qualifier: str | None) -> None:
@@ -25,6 +27,8 @@ def test_it_finds_wire_datelines(text: str, place: str, qualifier: str | None) -
     assert found is not None
     assert text[slice(*found.place)] == place
     assert (text[slice(*found.qualifier)] if found.qualifier else None) == qualifier
+    assert text[found.end :].split()[0] in {"Rockets", "Russia", "Strikes", "Shares", "Britain",
+                                            "The", "Pakistani", "A", "Officials"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
