@@ -107,16 +107,10 @@ def _judge(
     )
     ramp = model.overlap_per_day * max(0.0, quiet_days - model.ramp_grace_h / 24)
     if text >= model.dup_threshold + model.dup_per_day * quiet_days:
-        reason = "near-duplicate"
-    elif overlap >= _overlap_bar(fp, cand, model) + ramp and _shares_enough(
-        fp, cand, common, model
-    ):
-        reason = "same-event"
-    elif not _places_apart(fp, cand) and _same_headline(
-        fp, cand, model, ramp, named=bool(_shared_specific(fp, cand, model))
-    ):
-        reason = "same-headline"
+        reason: str | None = "near-duplicate"
     else:
+        reason = _same_event(fp, cand, common, overlap, ramp, model)
+    if reason is None:
         return None
     return Assignment(
         story_id=cand.story_id,
@@ -125,6 +119,26 @@ def _judge(
         score=text + overlap,
         reason=reason,
     )
+
+
+def _same_event(
+    fp: Fingerprint,
+    cand: StoryCandidate,
+    common: list[frozenset[str]],
+    overlap: float,
+    ramp: float,
+    model: StoryModel,
+) -> str | None:
+    """"same-event" (enough content shared for what the two name), "same-headline", or None."""
+    apart = _places_apart(fp, cand)
+    shared = _shared_specific(fp, cand, model)
+    if overlap >= _overlap_bar(fp, cand, shared, apart, model) + ramp and _shares_enough(
+        fp, cand, common, model
+    ):
+        return "same-event"
+    if not apart and _same_headline(fp, cand, model, ramp, named=bool(shared)):
+        return "same-headline"
+    return None
 
 
 def _same_headline(
@@ -150,14 +164,15 @@ def _same_headline(
     return False
 
 
-def _overlap_bar(fp: Fingerprint, cand: StoryCandidate, model: StoryModel) -> float:
+def _overlap_bar(
+    fp: Fingerprint, cand: StoryCandidate, shared: frozenset[str], apart: bool, model: StoryModel
+) -> float:
     """How much content the two must share to be one event (before the time ramp): little
     when they share a specific name or place, nothing will do when they name different cities
     or different provinces (kidnappings in Kebbi and in Kogi), and more when both name
     something and nothing in common ("Bank of England cuts rates" / "Fed lowers rate")."""
-    if _places_apart(fp, cand):
+    if apart:
         return model.place_conflict_overlap
-    shared = _shared_specific(fp, cand, model)
     if shared - fp.place_names - cand.place_names - HUB_NAMES:
         return model.shared_overlap
     if shared:
