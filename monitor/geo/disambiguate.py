@@ -55,7 +55,6 @@ _DIVISION_AFTER = re.compile(
     r"|[Dd]istrict)\b"
 )
 SEVERAL = -2  # in anchors(): a country that more than one name anchors
-CLEARED = ""  # in person_words(): some mention lost all its readings
 
 
 @dataclass(slots=True)
@@ -163,8 +162,7 @@ def person_words(mentions: list[Mention], text: str, gaz: Gazetteer) -> set[str]
         after = _word_after(m, text)
         if after is not None and after in gaz.feature_nouns:
             # A river or street named after a place: "the Guadalupe River" is not the city.
-            m.candidates = ()
-            people.add(CLEARED)  # so that drop_people() runs and drops it
+            m.candidates = ()  # drop_people() drops it
         elif (after is not None and _name_follows(m, after, gaz, mentions)) or _name_precedes(
             m, text, gaz, mentions
         ):
@@ -186,6 +184,7 @@ def drop_weak(mentions: list[Mention]) -> list[Mention]:
 
 
 def drop_people(mentions: list[Mention], people: set[str]) -> list[Mention]:
+    """Person-sensitive readings of the `people` names go; so do mentions left with none."""
     kept = []
     for m in mentions:
         if m.sensitive and m.surface in people and m.candidates:

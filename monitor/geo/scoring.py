@@ -36,8 +36,9 @@ DEMONYM_WEIGHT = 1.0
 SPECIFIC_WEIGHT = 3.0
 _GLUE = (" ", "-")  # between a name and the word that makes it an actor
 _NEXT_WORD = re.compile(r"[ -]([A-Za-z]+(?:'s)?)")
-_FLED_WORD = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b")
-_FLED = re.compile(r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b[^.;:!?]{0,50}$")
+_FLED_WORDS = r"\b(?:fleeing|fled|flee|flees|escaping|escaped)\b"
+_FLED_WORD = re.compile(_FLED_WORDS)
+_FLED = re.compile(_FLED_WORDS + r"[^.;:!?]{0,50}$")
 # The rest of a clause whose subject is the name: "'s Joint Chiefs of Staff (JCS) said".
 _REPORTED = re.compile(
     r"[^,.;:!?]{0,45}?\b(?:said|says|announced|reported|told|confirmed|stated)\b"

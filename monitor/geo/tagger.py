@@ -201,7 +201,7 @@ class Tagger:
         In a title-case headline only bound readings stay weak ("… of Paris, TX")."""
         if not mentions:
             return mentions
-        kept = dis.drop_people(mentions, people) if people else mentions
+        kept = dis.drop_people(mentions, people)
         if len(kept) > 1 and "," in text:
             dis.bind_pairs(kept, text, towns)
         if title_case:
